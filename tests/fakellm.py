@@ -1,0 +1,638 @@
+"""A fake OpenAI + Anthropic HTTP server for offline tests (standard library only).
+
+The real ``openai`` and ``anthropic`` SDKs can be pointed at it with ``base_url``.
+Responses are deterministic and echo the prompt, so a wrong replay is visible:
+
+* text output is ``"echo: " + <last user text>`` (``"final: " + <tool result>``
+  once a tool result has been sent back);
+* with tools, the first call answers with a call to the first tool, arguments
+  ``{"query": <last user text>}``;
+* with a JSON schema (structured output), the text is a JSON document generated
+  from the schema, so the SDKs' ``.parse()`` helpers work;
+* usage counts whitespace-separated words (input: every prompt text including
+  system/instructions and tool results; output: the text or tool arguments);
+* ids come from per-server, per-prefix counters (``chatcmpl-fake-1``, ...).
+
+Models ``trigger-400`` / ``trigger-404`` / ``trigger-429`` produce that error, and
+:meth:`FakeLLMServer.fail_next` makes the next requests fail with any status.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import struct
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Optional
+from urllib.parse import parse_qsl, urlsplit
+
+JSON = dict[str, Any]
+
+CREATED = 1700000000
+TRIGGER_STATUSES = {"trigger-400": 400, "trigger-404": 404, "trigger-429": 429}
+
+# Sent on every response so redaction tests can prove these never reach a cassette.
+SECRET_HEADERS = {"set-cookie": "session=secret-cookie", "openai-organization": "org-secret"}
+
+_OPENAI_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 403: "invalid_request_error",
+                       404: "invalid_request_error", 429: "requests"}
+_OPENAI_ERROR_CODES = {401: "invalid_api_key", 404: "model_not_found", 429: "rate_limit_exceeded"}
+_ANTHROPIC_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+                          404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
+                          529: "overloaded_error"}
+
+
+# --------------------------------------------------------------------------- replies
+
+
+@dataclass
+class Reply:
+    """What the handler writes: a JSON body, or a list of SSE frames sent chunked."""
+
+    status: int = 200
+    body: Any = None
+    events: Optional[list[str]] = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def sse(data: Any, event: Optional[str] = None) -> str:
+    """One server-sent event frame."""
+    payload = data if isinstance(data, str) else json.dumps(data)
+    return (f"event: {event}\n" if event else "") + f"data: {payload}\n\n"
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def text_of(content: Any) -> str:
+    """Text of a message `content`: a string, or the text parts of a list of blocks/parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = [part.get("text") for part in content if isinstance(part, dict)]
+        return " ".join(t for t in texts if isinstance(t, str))
+    return ""
+
+
+def count_words(*texts: str) -> int:
+    return max(1, sum(len(t.split()) for t in texts))
+
+
+def pieces(text: str) -> list[str]:
+    """Split `text` into word-sized stream deltas that concatenate back to exactly `text`."""
+    parts = re.findall(r"\s*\S+", text)
+    rest = text[len("".join(parts)):]
+    return parts + [rest] if rest else parts
+
+
+def embedding_for(value: Any) -> list[float]:
+    """8 floats derived from a hash; each is k/128, exactly representable as float32 for base64."""
+    digest = hashlib.sha256(json.dumps(value).encode()).digest()
+    return [(byte - 128) / 128 for byte in digest[:8]]
+
+
+# --------------------------------------------------------------------------- JSON schema -> example
+
+
+_STRING_FORMATS = {"date-time": "2023-11-14T22:13:20Z", "date": "2023-11-14", "time": "22:13:20",
+                   "uuid": "00000000-0000-4000-8000-000000000000", "email": "fake@example.com",
+                   "uri": "https://example.com/", "ipv4": "127.0.0.1", "duration": "P1D"}
+
+
+def example_from_schema(schema: JSON, text: str, defs: Optional[JSON] = None, depth: int = 0) -> Any:
+    """A value valid for `schema`: strings are `text`, ints 1, numbers 1.5, booleans true."""
+    if defs is None:
+        defs = {**schema.get("definitions", {}), **schema.get("$defs", {})}
+    if "$ref" in schema:
+        return example_from_schema(defs[schema["$ref"].rsplit("/", 1)[-1]], text, defs, depth + 1)
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if schema.get(key):
+            options = [o for o in schema[key] if o.get("type") != "null"]
+            # A null option ends recursive models (e.g. a linked list) instead of looping.
+            if not options or (depth > 5 and len(options) < len(schema[key])):
+                return None
+            return example_from_schema(options[0], text, defs, depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind is None:
+        kind = "object" if "properties" in schema else "array" if "items" in schema else "string"
+    return _example_of_kind(kind, schema, text, defs, depth)
+
+
+def _example_of_kind(kind: str, schema: JSON, text: str, defs: JSON, depth: int) -> Any:
+    if kind == "object":
+        props: JSON = schema.get("properties", {})
+        names = schema.get("required", list(props))
+        return {name: example_from_schema(props.get(name, {}), text, defs, depth + 1) for name in names}
+    if kind == "array":
+        if "prefixItems" in schema:
+            return [example_from_schema(s, text, defs, depth + 1) for s in schema["prefixItems"]]
+        item = example_from_schema(schema.get("items", {}), text, defs, depth + 1)
+        return [item] * max(1, schema.get("minItems", 1))
+    if kind in ("integer", "number"):
+        value: float = 1 if kind == "integer" else 1.5
+        value = max(value, schema.get("minimum", value))
+        return min(value, schema.get("maximum", value))
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    return _STRING_FORMATS.get(schema.get("format", ""), text)
+
+
+def schema_text(schema: JSON, text: str) -> str:
+    return json.dumps(example_from_schema(schema, text))
+
+
+# --------------------------------------------------------------------------- what to answer
+
+
+@dataclass
+class Answer:
+    """The provider-neutral answer: either `text` or a call to `tool` with JSON `arguments`."""
+
+    text: str = ""
+    tool: Optional[str] = None
+    arguments: str = ""
+
+    @property
+    def output(self) -> str:
+        return self.arguments if self.tool else self.text
+
+
+def choose_tool(tools: Any, tool_choice: Any) -> Optional[str]:
+    """Name of the tool to call: the first one, unless tool_choice says none or names another."""
+    if not tools or tool_choice in ("none", {"type": "none"}):
+        return None
+    if isinstance(tool_choice, dict):
+        named = tool_choice.get("name") or (tool_choice.get("function") or {}).get("name")
+        if named:
+            return str(named)
+    first = tools[0]
+    return first.get("name") or (first.get("function") or {}).get("name") or (first.get("custom") or {}).get("name")
+
+
+def decide(prompt: str, tool_result: Optional[str], tool: Optional[str], schema: Optional[JSON]) -> Answer:
+    """Shared decision table: tool result -> final text; tools -> call; schema -> JSON; else echo."""
+    if tool_result is None and tool:
+        return Answer(tool=tool, arguments=json.dumps({"query": prompt}))
+    text = f"final: {tool_result}" if tool_result is not None else f"echo: {prompt}"
+    return Answer(text=schema_text(schema, text) if schema else text)
+
+
+# --------------------------------------------------------------------------- the server
+
+
+class FakeLLMServer:
+    """Fake OpenAI (/v1/...) and Anthropic (/v1/messages...) API on 127.0.0.1, random port."""
+
+    def __init__(self) -> None:
+        self.requests: list[JSON] = []
+        self._lock = threading.Lock()
+        self._counters: dict[str, int] = {}
+        self._fail: tuple[int, int] = (0, 0)  # (status, remaining)
+        self._httpd: Optional[ThreadingHTTPServer] = None
+        self._thread: Optional[threading.Thread] = None
+
+    # ---- lifecycle
+
+    def start(self) -> FakeLLMServer:
+        if self._httpd is None:
+            self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+            # A short poll interval makes stop() (shutdown waits for one poll) fast in fixtures.
+            self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), name="fakellm",
+                                            daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        httpd, self._httpd = self._httpd, None
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeLLMServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("FakeLLMServer is not running; call start() first")
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def openai_base_url(self) -> str:
+        return self.url + "/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        return self.url
+
+    def fail_next(self, status: int, times: int = 1) -> None:
+        """The next `times` requests get `status` with the provider's error body."""
+        with self._lock:
+            self._fail = (status, times)
+
+    # ---- bookkeeping
+
+    def next_id(self, prefix: str) -> str:
+        with self._lock:
+            self._counters[prefix] = self._counters.get(prefix, 0) + 1
+            return f"{prefix}{self._counters[prefix]}"
+
+    def _record(self, record: JSON) -> int:
+        with self._lock:
+            self.requests.append(record)
+            return len(self.requests)
+
+    def _take_failure(self) -> Optional[int]:
+        with self._lock:
+            status, remaining = self._fail
+            if remaining <= 0:
+                return None
+            self._fail = (status, remaining - 1)
+            return status
+
+    # ---- dispatch
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: Any) -> Reply:
+        """Record the request and build the reply (headers included)."""
+        split = urlsplit(raw_path)
+        path = split.path.rstrip("/")
+        number = self._record({"method": method, "path": split.path, "query": dict(parse_qsl(split.query)),
+                               "headers": headers, "json": body})
+        anthropic = path.startswith("/v1/messages") or "anthropic-version" in headers
+        reply = self._route(method, path, body if isinstance(body, dict) else {}, anthropic)
+        reply.headers.update(SECRET_HEADERS)
+        reply.headers["request-id" if anthropic else "x-request-id"] = f"req_fake_{number}"
+        return reply
+
+    def _route(self, method: str, path: str, body: JSON, anthropic: bool) -> Reply:
+        status = self._take_failure()
+        if status is not None:
+            # retry-after-ms keeps SDK retry tests fast; x-should-retry is left out on purpose.
+            reply = error_reply(anthropic, status, f"Injected failure ({status}).")
+            reply.headers["retry-after-ms"] = "10"
+            return reply
+        routes = ANTHROPIC_ROUTES if anthropic else OPENAI_ROUTES
+        route = routes.get(path) if method == "POST" else None
+        if route is None:
+            return error_reply(anthropic, 404, f"Unknown request URL: {method} {path}.")
+        status = TRIGGER_STATUSES.get(str(body.get("model")))
+        if status is not None:
+            reply = error_reply(anthropic, status, f"Error triggered by model '{body['model']}'.")
+            reply.headers["x-should-retry"] = "false"
+            return reply
+        return route(self, body)
+
+
+def error_reply(anthropic: bool, status: int, message: str) -> Reply:
+    """An error in the provider's real JSON shape."""
+    if anthropic:
+        kind = _ANTHROPIC_ERROR_TYPES.get(status, "api_error")
+        return Reply(status, {"type": "error", "error": {"type": kind, "message": message}})
+    error = {"message": message, "type": _OPENAI_ERROR_TYPES.get(status, "server_error"),
+             "param": "model" if status == 404 else None, "code": _OPENAI_ERROR_CODES.get(status)}
+    return Reply(status, {"error": error})
+
+
+# --------------------------------------------------------------------------- OpenAI chat completions
+
+
+def chat_answer(body: JSON) -> tuple[Answer, int]:
+    messages: list[JSON] = body.get("messages") or []
+    texts = [text_of(m.get("content")) for m in messages]
+    prompt = next((text_of(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
+    last = messages[-1] if messages else {}
+    tool_result = text_of(last.get("content")) if last.get("role") == "tool" else None
+    fmt = body.get("response_format") or {}
+    schema = (fmt.get("json_schema") or {}).get("schema", {}) if fmt.get("type") == "json_schema" else None
+    answer = decide(prompt, tool_result, choose_tool(body.get("tools"), body.get("tool_choice")), schema)
+    return answer, count_words(*texts)
+
+
+def chat_usage(prompt_tokens: int, answer: Answer) -> JSON:
+    completion_tokens = count_words(answer.output)
+    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}}
+
+
+def chat_completions(server: FakeLLMServer, body: JSON) -> Reply:
+    answer, prompt_tokens = chat_answer(body)
+    base = {"id": server.next_id("chatcmpl-fake-"), "created": CREATED, "model": body.get("model"),
+            "service_tier": "default", "system_fingerprint": "fp_fake"}
+    call_id = server.next_id("call_fake_") if answer.tool else ""
+    finish = "tool_calls" if answer.tool else "stop"
+    usage = chat_usage(prompt_tokens, answer)
+    if body.get("stream"):
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        return Reply(events=chat_stream(base, answer, call_id, usage if include_usage else None))
+    message: JSON = {"role": "assistant", "content": None if answer.tool else answer.text,
+                     "refusal": None, "annotations": []}
+    if answer.tool:
+        message["tool_calls"] = [{"id": call_id, "type": "function",
+                                  "function": {"name": answer.tool, "arguments": answer.arguments}}]
+    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+    return Reply(body={**base, "object": "chat.completion", "choices": [choice], "usage": usage})
+
+
+def chat_stream(base: JSON, answer: Answer, call_id: str, usage: Optional[JSON]) -> list[str]:
+    """Role chunk, content (or tool call) deltas, finish chunk, optional usage chunk, [DONE]."""
+
+    def chunk(delta: Optional[JSON], finish: Optional[str] = None) -> str:
+        choices = [] if delta is None else [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+        data = {**base, "object": "chat.completion.chunk", "choices": choices}
+        if usage is not None:  # like the real API: null on every chunk but the last when usage is requested
+            data["usage"] = usage if delta is None else None
+        return sse(data)
+
+    frames = [chunk({"role": "assistant", "content": None if answer.tool else "", "refusal": None})]
+    if answer.tool:
+        start = {"index": 0, "id": call_id, "type": "function", "function": {"name": answer.tool, "arguments": ""}}
+        frames.append(chunk({"tool_calls": [start]}))
+        frames += [chunk({"tool_calls": [{"index": 0, "function": {"arguments": p}}]}) for p in pieces(answer.arguments)]
+    else:
+        frames += [chunk({"content": p}) for p in pieces(answer.text)]
+    frames.append(chunk({}, "tool_calls" if answer.tool else "stop"))
+    if usage is not None:
+        frames.append(chunk(None))
+    return frames + [sse("[DONE]")]
+
+
+# --------------------------------------------------------------------------- OpenAI responses
+
+
+def responses_answer(body: JSON) -> tuple[Answer, int]:
+    raw = body.get("input")
+    items: list[JSON] = [{"role": "user", "content": raw}] if isinstance(raw, str) else list(raw or [])
+    messages = [i for i in items if i.get("type", "message") == "message"]
+    outputs = [i for i in items if i.get("type") == "function_call_output"]
+    texts = [text_of(m.get("content")) for m in messages] + [text_of(o.get("output")) for o in outputs]
+    texts.append(body.get("instructions") if isinstance(body.get("instructions"), str) else "")
+    prompt = next((text_of(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
+    tool_result = text_of(outputs[-1].get("output")) if outputs else None
+    fmt = (body.get("text") or {}).get("format") or {}
+    schema = fmt.get("schema", {}) if fmt.get("type") == "json_schema" else None
+    tools = [t for t in body.get("tools") or [] if t.get("type") == "function"]
+    answer = decide(prompt, tool_result, choose_tool(tools, body.get("tool_choice")), schema)
+    return answer, count_words(*texts)
+
+
+def response_object(server: FakeLLMServer, body: JSON, response_id: str, status: str,
+                    output: list[JSON], usage: Optional[JSON]) -> JSON:
+    return {"id": response_id, "object": "response", "created_at": CREATED, "status": status,
+            "completed_at": CREATED if status == "completed" else None, "error": None,
+            "incomplete_details": None, "instructions": body.get("instructions"),
+            "max_output_tokens": body.get("max_output_tokens"), "model": body.get("model"), "output": output,
+            "parallel_tool_calls": body.get("parallel_tool_calls", True),
+            "previous_response_id": body.get("previous_response_id"),
+            "reasoning": {"effort": None, "summary": None}, "store": body.get("store", True),
+            "temperature": body.get("temperature", 1.0),
+            "text": {"format": (body.get("text") or {}).get("format") or {"type": "text"}, "verbosity": "medium"},
+            "tool_choice": body.get("tool_choice", "auto"), "tools": body.get("tools") or [],
+            "top_p": body.get("top_p", 1.0), "truncation": "disabled", "usage": usage,
+            "user": None, "metadata": body.get("metadata") or {}}
+
+
+def output_item(server: FakeLLMServer, answer: Answer, done: bool) -> JSON:
+    status = "completed" if done else "in_progress"
+    if answer.tool:
+        return {"id": server.next_id("fc_fake_"), "type": "function_call", "status": status,
+                "arguments": answer.arguments if done else "", "call_id": server.next_id("call_fake_"),
+                "name": answer.tool}
+    content = [text_part(answer.text)] if done else []
+    return {"id": server.next_id("msg_fake_"), "type": "message", "status": status, "role": "assistant",
+            "content": content}
+
+
+def text_part(text: str) -> JSON:
+    return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+
+
+def responses(server: FakeLLMServer, body: JSON) -> Reply:
+    answer, input_tokens = responses_answer(body)
+    output_tokens = count_words(answer.output)
+    usage = {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+             "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
+             "total_tokens": input_tokens + output_tokens}
+    response_id = server.next_id("resp_fake_")
+    item = output_item(server, answer, done=True)
+    final = response_object(server, body, response_id, "completed", [item], usage)
+    if not body.get("stream"):
+        return Reply(body=final)
+    pending = response_object(server, body, response_id, "in_progress", [], None)
+    return Reply(events=responses_stream(pending, final, item, answer))
+
+
+def responses_stream(pending: JSON, final: JSON, item: JSON, answer: Answer) -> list[str]:
+    """The real event sequence, each frame carrying `event:` and a `sequence_number`."""
+    at = {"item_id": item["id"], "output_index": 0}
+    events: list[JSON] = [{"type": "response.created", "response": pending},
+                          {"type": "response.in_progress", "response": pending}]
+    if answer.tool:
+        events.append({"type": "response.output_item.added", "output_index": 0,
+                       "item": {**item, "status": "in_progress", "arguments": ""}})
+        events += [{"type": "response.function_call_arguments.delta", **at, "delta": p}
+                   for p in pieces(answer.arguments)]
+        events.append({"type": "response.function_call_arguments.done", **at, "arguments": answer.arguments})
+    else:
+        part_at = {**at, "content_index": 0}
+        events.append({"type": "response.output_item.added", "output_index": 0,
+                       "item": {**item, "status": "in_progress", "content": []}})
+        events.append({"type": "response.content_part.added", **part_at, "part": text_part("")})
+        events += [{"type": "response.output_text.delta", **part_at, "delta": p, "logprobs": []}
+                   for p in pieces(answer.text)]
+        events.append({"type": "response.output_text.done", **part_at, "text": answer.text, "logprobs": []})
+        events.append({"type": "response.content_part.done", **part_at, "part": text_part(answer.text)})
+    events.append({"type": "response.output_item.done", "output_index": 0, "item": item})
+    events.append({"type": "response.completed", "response": final})
+    return [sse({**event, "sequence_number": n}, event["type"]) for n, event in enumerate(events)]
+
+
+# --------------------------------------------------------------------------- OpenAI embeddings + legacy completions
+
+
+def embeddings(server: FakeLLMServer, body: JSON) -> Reply:
+    raw = body.get("input")
+    # A list of ints is one tokenized input; any other list holds one input per element.
+    inputs = [raw] if not isinstance(raw, list) or (raw and isinstance(raw[0], int)) else raw
+    as_base64 = body.get("encoding_format") == "base64"
+    data = []
+    for index, value in enumerate(inputs):
+        vector = embedding_for(value)
+        encoded: Any = base64.b64encode(struct.pack("<8f", *vector)).decode() if as_base64 else vector
+        data.append({"object": "embedding", "index": index, "embedding": encoded})
+    tokens = count_words(*(v if isinstance(v, str) else " ".join(map(str, v)) for v in inputs))
+    return Reply(body={"object": "list", "data": data, "model": body.get("model"),
+                       "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+
+def completions(server: FakeLLMServer, body: JSON) -> Reply:
+    raw = body.get("prompt", "")
+    prompts = [str(p) for p in raw] if isinstance(raw, list) else [str(raw)]
+    choices = [{"text": f"echo: {p}", "index": i, "logprobs": None, "finish_reason": "stop"}
+               for i, p in enumerate(prompts)]
+    prompt_tokens, completion_tokens = count_words(*prompts), count_words(*(c["text"] for c in choices))
+    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+             "total_tokens": prompt_tokens + completion_tokens}
+    return Reply(body={"id": server.next_id("cmpl-fake-"), "object": "text_completion", "created": CREATED,
+                       "model": body.get("model"), "system_fingerprint": "fp_fake", "choices": choices,
+                       "usage": usage})
+
+
+# --------------------------------------------------------------------------- Anthropic messages
+
+
+def anthropic_answer(body: JSON) -> tuple[Answer, int]:
+    messages: list[JSON] = body.get("messages") or []
+    texts = [text_of(body.get("system"))]
+    for message in messages:
+        texts.append(text_of(message.get("content")))
+        texts += tool_results(message.get("content"))
+    users = [m for m in messages if m.get("role") == "user"]
+    last_user = users[-1].get("content") if users else ""
+    results = tool_results(last_user)
+    output = body.get("output_format") or (body.get("output_config") or {}).get("format") or {}
+    schema = output.get("schema", {}) if output.get("type") == "json_schema" else None
+    tool = choose_tool(body.get("tools"), body.get("tool_choice"))
+    answer = decide(text_of(last_user), " ".join(results) if results else None, tool, schema)
+    return answer, count_words(*texts)
+
+
+def tool_results(content: Any) -> list[str]:
+    """Texts of the tool_result blocks in a content list."""
+    if not isinstance(content, list):
+        return []
+    return [text_of(b.get("content")) for b in content if isinstance(b, dict) and b.get("type") == "tool_result"]
+
+
+def anthropic_usage(input_tokens: int, output_tokens: int) -> JSON:
+    return {"input_tokens": input_tokens, "output_tokens": output_tokens, "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0, "cache_creation": {"ephemeral_5m_input_tokens": 0,
+                                                             "ephemeral_1h_input_tokens": 0},
+            "service_tier": "standard"}
+
+
+def messages(server: FakeLLMServer, body: JSON) -> Reply:
+    answer, input_tokens = anthropic_answer(body)
+    output_tokens = count_words(answer.output)
+    if answer.tool:
+        block: JSON = {"type": "tool_use", "id": server.next_id("toolu_fake_"), "name": answer.tool,
+                       "input": json.loads(answer.arguments)}
+    else:
+        block = {"type": "text", "text": answer.text}
+    stop_reason = "tool_use" if answer.tool else "end_turn"
+    message = {"id": server.next_id("msg_fake_"), "type": "message", "role": "assistant",
+               "model": body.get("model"), "content": [block], "stop_reason": stop_reason,
+               "stop_sequence": None, "usage": anthropic_usage(input_tokens, output_tokens)}
+    if not body.get("stream"):
+        return Reply(body=message)
+    start = {**message, "content": [], "stop_reason": None, "usage": anthropic_usage(input_tokens, 1)}
+    return Reply(events=messages_stream(start, block, answer, stop_reason, output_tokens))
+
+
+def messages_stream(start: JSON, block: JSON, answer: Answer, stop_reason: str, output_tokens: int) -> list[str]:
+    """message_start, content_block_start, ping, deltas, content_block_stop, message_delta, message_stop."""
+    if answer.tool:
+        opening = {**block, "input": {}}
+        deltas = [{"type": "input_json_delta", "partial_json": p} for p in pieces(answer.arguments)]
+    else:
+        opening = {**block, "text": ""}
+        deltas = [{"type": "text_delta", "text": p} for p in pieces(answer.text)]
+    usage = {"input_tokens": start["usage"]["input_tokens"], "output_tokens": output_tokens}
+    events: list[JSON] = [{"type": "message_start", "message": start},
+                          {"type": "content_block_start", "index": 0, "content_block": opening},
+                          {"type": "ping"}]
+    events += [{"type": "content_block_delta", "index": 0, "delta": d} for d in deltas]
+    events += [{"type": "content_block_stop", "index": 0},
+               {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                "usage": usage},
+               {"type": "message_stop"}]
+    return [sse(event, event["type"]) for event in events]
+
+
+def count_tokens(server: FakeLLMServer, body: JSON) -> Reply:
+    return Reply(body={"input_tokens": anthropic_answer(body)[1]})
+
+
+OPENAI_ROUTES = {"/v1/chat/completions": chat_completions, "/v1/responses": responses,
+                 "/v1/embeddings": embeddings, "/v1/completions": completions}
+ANTHROPIC_ROUTES = {"/v1/messages": messages, "/v1/messages/count_tokens": count_tokens}
+
+
+# --------------------------------------------------------------------------- HTTP plumbing
+
+
+def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(_Handler):
+        fake = server
+
+    return Handler
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeLLMServer
+    # HTTP/1.1 so SSE can be sent chunked like the real APIs; every response closes the
+    # connection so stop() leaves no pooled keep-alive connection still being served.
+    protocol_version = "HTTP/1.1"
+    timeout = 30
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    do_GET = do_PUT = do_PATCH = do_DELETE = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        pass
+
+    def _serve(self) -> None:
+        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        reply = self.fake.handle(self.command, self.path, headers, body)
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("connection", "close")
+        if reply.events is None:
+            self._send_json(reply.body)
+        else:
+            self._send_events(reply.events)
+
+    def _send_json(self, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_events(self, events: list[str]) -> None:
+        self.send_header("content-type", "text/event-stream; charset=utf-8")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+        for event in events:
+            data = event.encode()
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")

@@ -1,0 +1,52 @@
+"""The exceptions traceops_nb raises, each with a message a person can act on.
+
+Every error derives from the OpenAI and Anthropic SDKs' own base error types, so when one is raised
+from inside an SDK call neither SDK wraps it in a connection error or retries it.
+"""
+
+from __future__ import annotations
+
+
+def _sdk_error_bases() -> tuple[type[Exception], ...]:
+    bases: list[type[Exception]] = []
+    try:
+        import openai
+
+        bases.append(openai.OpenAIError)
+    except ImportError:  # an SDK that is not installed cannot wrap anything
+        pass
+    try:
+        import anthropic
+
+        bases.append(anthropic.AnthropicError)
+    except ImportError:
+        pass
+    return tuple(bases) or (Exception,)
+
+
+class CassetteError(*_sdk_error_bases()):  # type: ignore[misc]
+    """Base class of every traceops_nb error."""
+
+
+class CassetteNotFoundError(CassetteError):
+    """Replay was asked for, but the cassette file does not exist."""
+
+
+class CassetteMismatchError(CassetteError):
+    """No recorded request matches the request the code just made."""
+
+
+class CassetteExhaustedError(CassetteError):
+    """Matching requests were recorded, but every one of them has already been played."""
+
+
+class CassetteUnusedError(CassetteError):
+    """A strict replay ended with recorded interactions that were never played."""
+
+
+class CassetteFormatError(CassetteError):
+    """The cassette cannot be read: not YAML, unsafe YAML, a wrong shape or an unknown version."""
+
+
+class CassetteSecretError(CassetteError):
+    """Something that looks like a credential would have been written to a cassette."""

@@ -1,0 +1,23 @@
+"""The two-layer patch: layer A knows which SDK call is in flight, layer B sees its bytes.
+
+Patches are installed once, at class level (clients created before a session began are covered),
+and dispatch on the active session, so nesting, threads and asyncio.gather behave.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from . import sdk, transport
+
+_lock = threading.Lock()
+_installed = False
+
+
+def install() -> None:
+    global _installed
+    with _lock:
+        if not _installed:
+            sdk.install()
+            transport.install()
+            _installed = True

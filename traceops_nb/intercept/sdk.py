@@ -1,0 +1,84 @@
+"""Layer A: wrap the SDKs' APIClient.request, the one method every public call path goes through.
+
+It marks the call as in flight (provider, the SDK's own http client) so that layer B acts on that
+call's traffic only, and commits the call's last attempt once the SDK is done with it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from typing import Any
+
+from . import context
+
+SDK_MODULES = {"openai": "openai._base_client", "anthropic": "anthropic._base_client"}
+_MARK = "__traceops_nb__"
+
+
+def install() -> None:
+    for provider, module_name in SDK_MODULES.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # that SDK is not installed: nothing of it to record
+            continue
+        _wrap(module.SyncAPIClient, provider, is_async=False)
+        _wrap(module.AsyncAPIClient, provider, is_async=True)
+
+
+def _wrap(client_class: type, provider: str, *, is_async: bool) -> None:
+    original = client_class.request
+    if getattr(original, _MARK, False):
+        return
+    wrapper = _async_request(original, provider) if is_async else _sync_request(original, provider)
+    setattr(wrapper, _MARK, True)
+    client_class.request = wrapper  # type: ignore[attr-defined]
+
+
+def _start(client: Any, provider: str) -> tuple[context.Call, object] | None:
+    session = context.active_session()
+    if session is None:
+        return None
+    base_path = client.base_url.path.rstrip("/")
+    call = context.Call(session, provider, client._client, base_path)
+    return call, context.begin_call(call)
+
+
+def _finish(call: context.Call, token: object) -> None:
+    context.end_call(token)
+    if call.last_attempt is not None:
+        call.session.commit(call.last_attempt)
+
+
+def _sync_request(original: Any, provider: str) -> Any:
+    @functools.wraps(original)
+    def request(self: Any, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None) -> Any:
+        started = _start(self, provider)
+        if started is None:
+            return original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
+        call, token = started
+        fast = call.session.fast_replay(self, cast_to, options, stream, stream_cls, call)
+        if fast is not None:
+            context.end_call(token)
+            return fast
+        try:
+            return original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
+        finally:
+            _finish(call, token)
+
+    return request
+
+
+def _async_request(original: Any, provider: str) -> Any:
+    @functools.wraps(original)
+    async def request(self: Any, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None) -> Any:
+        started = _start(self, provider)
+        if started is None:
+            return await original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
+        call, token = started
+        try:
+            return await original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
+        finally:
+            _finish(call, token)
+
+    return request

@@ -1,0 +1,69 @@
+"""Layer B: wrap httpx2's (and httpx's) Client.send, where the bytes of an SDK call pass.
+
+Only traffic of the SDK call in flight is touched (its own http client, inside layer A); every
+other request passes through as if nothing were installed.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from typing import Any
+
+from . import context
+
+HTTP_MODULES = ("httpx2", "httpx")
+_MARK = "__traceops_nb__"
+
+
+def install() -> None:
+    for module_name in HTTP_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        _wrap(module.Client, module.Response, is_async=False)
+        _wrap(module.AsyncClient, module.Response, is_async=True)
+
+
+def _wrap(client_class: type, response_class: type, *, is_async: bool) -> None:
+    original = client_class.send
+    if getattr(original, _MARK, False):
+        return
+    make = _async_send if is_async else _sync_send
+    wrapper = make(original, response_class)
+    setattr(wrapper, _MARK, True)
+    client_class.send = wrapper  # type: ignore[attr-defined]
+
+
+def _our_call(client: Any) -> context.Call | None:
+    call = context.current_call()
+    return call if call is not None and call.http_client is client else None
+
+
+def _sync_send(original: Any, response_class: type) -> Any:
+    @functools.wraps(original)
+    def send(self: Any, request: Any, **kwargs: Any) -> Any:
+        call = _our_call(self)
+        if call is None:
+            return original(self, request, **kwargs)
+        exchange = call.session.begin_exchange(call, request, response_class)
+        if exchange.response is not None:
+            return exchange.response
+        return exchange.capture(original(self, request, **kwargs), is_async=False)
+
+    return send
+
+
+def _async_send(original: Any, response_class: type) -> Any:
+    @functools.wraps(original)
+    async def send(self: Any, request: Any, **kwargs: Any) -> Any:
+        call = _our_call(self)
+        if call is None:
+            return await original(self, request, **kwargs)
+        exchange = call.session.begin_exchange(call, request, response_class)
+        if exchange.response is not None:
+            return exchange.response
+        return exchange.capture(await original(self, request, **kwargs), is_async=True)
+
+    return send

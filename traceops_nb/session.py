@@ -1,0 +1,225 @@
+"""Sessions: Recorder, Replayer and cassette(), one engine configured by the record mode."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from . import cassette as cassette_file
+from . import intercept
+from .intercept import context
+from .interactions import Interaction, Request
+from .modes import RecordMode, ResolvedMode, resolve_mode
+from .playback import Playback, http_response
+from .recording import capture, now_iso, request_record
+from .redact import Redactor
+from .trace import Trace
+
+PLACEHOLDER_KEYS = {"OPENAI_API_KEY": "traceops-replay-placeholder", "ANTHROPIC_API_KEY": "traceops-replay-placeholder"}
+
+
+class Session:
+    """Records and/or replays every SDK call made while it is active (with or async with)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None,
+        mode: ResolvedMode,
+        *,
+        allow_repeats: bool = False,
+        strict: bool = False,
+        ignore_fields: Sequence[str] = (),
+        redact: Iterable[str] = (),
+        keep_partial: bool = False,
+    ) -> None:
+        self.path = Path(path) if path is not None else None
+        self.mode = mode
+        self.allow_repeats = allow_repeats
+        self.strict = strict
+        self.ignore_fields = tuple(ignore_fields)
+        self.redact_patterns = tuple(redact)
+        self.keep_partial = keep_partial
+        self.active = False
+        self.partial_path: Path | None = None
+        self._timeline: list[Interaction] = []  # this run's calls, played and live, in order
+        self._recorded: list[Interaction] = []  # the live ones, to be written
+        self._playback: Playback | None = None
+        self._can_record = False
+        self._lock = threading.Lock()
+        self._token: Any = None
+        self._placeholders: list[str] = []
+        self._redactor: Redactor | None = None
+
+    # -- what the interceptor calls -------------------------------------------------------------
+
+    def begin_exchange(self, call: context.Call, request: Any, response_class: type) -> Exchange:
+        record = request_record(request, call.base_path)
+        if self._playback is not None:
+            played = self._playback.take(call.provider, self._matchable(record), miss_ok=self._can_record)
+            if played is not None:
+                with self._lock:
+                    self._timeline.append(played)
+                return Exchange(call, record, response=http_response(played, request, response_class))
+        return Exchange(call, record)
+
+    def commit(self, interaction: Interaction) -> None:
+        with self._lock:
+            self._timeline.append(interaction)
+            self._recorded.append(interaction)
+
+    def fast_replay(self, *args: Any) -> Any:
+        return None
+
+    # -- results ---------------------------------------------------------------------------------
+
+    @property
+    def trace(self) -> Trace:
+        with self._lock:
+            return Trace(list(self._timeline), cassette=str(self.path) if self.path else None)
+
+    @property
+    def recording(self) -> bool:
+        return self._can_record
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def __enter__(self) -> Session:
+        self._start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self._stop(failed=kind is not None)
+
+    async def __aenter__(self) -> Session:
+        return self.__enter__()
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.__exit__(kind, error, tb)
+
+    def _start(self) -> None:
+        if self.active:
+            raise RuntimeError("this session is already active; create a new one for each block")
+        intercept.install()
+        mode, exists = self.mode.mode, self.path is not None and self.path.exists()
+        replays = mode is RecordMode.NONE or (mode is RecordMode.ONCE and exists) or (mode is RecordMode.NEW_EPISODES and exists)
+        self._can_record = mode is not RecordMode.NONE and not (mode is RecordMode.ONCE and exists)
+        if replays:
+            if self.path is None:
+                raise ValueError(f"mode {mode.value!r} replays, so it needs a cassette path")
+            interactions = cassette_file.read_interactions(self.path)
+            self._playback = Playback(
+                interactions, cassette=self.path, mode=self.mode, ignore=self.ignore_fields, allow_repeats=self.allow_repeats
+            )
+        if not self._can_record:
+            self._set_placeholder_keys()
+        self._redactor = Redactor.from_environment(self.redact_patterns)
+        self._timeline, self._recorded = [], []
+        self.active = True
+        self._token = context.enter(self)
+
+    def _stop(self, *, failed: bool) -> None:
+        context.leave(self, self._token)
+        self.active = False
+        self._clear_placeholder_keys()
+        if failed:
+            self._save_partial()
+            return
+        if self._can_record and self.path is not None:
+            self._save()
+        if self.strict and self._playback is not None:
+            self._playback.check_all_used()
+
+    def _save(self) -> None:
+        assert self.path is not None
+        old = self._playback.interactions if self._playback is not None else []
+        if self.mode.mode is RecordMode.NEW_EPISODES and not self._recorded and self.path.exists():
+            return
+        cassette_file.write_interactions(self.path, old + self._recorded, self._redactor)
+
+    def _save_partial(self) -> None:
+        """A failed block never replaces the cassette; on request its calls go beside it, clearly named."""
+        if self.keep_partial and self.path is not None and self._recorded:
+            self.partial_path = self.path.with_name(f"{self.path.stem}.partial{self.path.suffix}")
+            cassette_file.write_interactions(self.partial_path, self._recorded, self._redactor)
+
+    def _matchable(self, record: Request) -> Request:
+        """The live request as it would be stored: secrets in it were redacted when it was recorded."""
+        redactor = self._redactor
+        if redactor is None or record.body is None or not (redactor.secrets or redactor.patterns):
+            return record
+        scrubbed = redactor.scrub(record.body)
+        return record if scrubbed == record.body else Request(**{**_fields(record), "body": scrubbed})
+
+    def _set_placeholder_keys(self) -> None:
+        for name, value in PLACEHOLDER_KEYS.items():
+            if not os.environ.get(name):
+                os.environ[name] = value
+                self._placeholders.append(name)
+
+    def _clear_placeholder_keys(self) -> None:
+        for name in self._placeholders:
+            if os.environ.get(name) == PLACEHOLDER_KEYS[name]:
+                del os.environ[name]
+        self._placeholders = []
+
+
+def _fields(record: Request) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in ("method", "path", "query", "headers", "body", "body_text")}
+
+
+@dataclass
+class Exchange:
+    """One attempt of a call: either answered from the cassette, or live and being captured."""
+
+    call: context.Call
+    record: Request
+    response: Any = None
+    started: float = 0.0
+    started_at: str = ""
+
+    def __post_init__(self) -> None:
+        self.started = time.perf_counter()
+        self.started_at = now_iso()
+
+    def capture(self, response: Any, *, is_async: bool) -> Any:
+        self.call.last_attempt = capture(
+            self.call.provider, self.record, response, self.started, self.started_at, is_async=is_async
+        )
+        return response
+
+
+class Recorder(Session):
+    """Records every SDK call made inside it; writes the cassette when save_to is given.
+
+    The mode defaults to "rewrite"; TRACEOPS_RECORD_MODE or mode= can make it "new_episodes", "once"
+    or "none" (replay only), which is how CI replays code that records on a developer's machine.
+    """
+
+    def __init__(self, save_to: str | os.PathLike[str] | None = None, *, mode: str | RecordMode | None = None, **options: Any) -> None:
+        super().__init__(save_to, resolve_mode(mode, RecordMode.REWRITE), **options)
+
+
+class Replayer(Session):
+    """Serves every SDK call from the cassette at path; never opens a network connection."""
+
+    def __init__(self, path: str | os.PathLike[str], *, allow_repeats: bool = False, **options: Any) -> None:
+        super().__init__(path, ResolvedMode(RecordMode.NONE, "Replayer"), allow_repeats=allow_repeats, **options)
+
+
+def cassette(path: str | os.PathLike[str], mode: str | RecordMode | None = None, **options: Any) -> Session:
+    """Record, replay or both, by mode ("once" unless given or set in TRACEOPS_RECORD_MODE)."""
+    return Session(path, resolve_mode(mode, RecordMode.ONCE), **options)
+
+
+def load_cassette(path: str | os.PathLike[str]) -> Trace:
+    return Trace(cassette_file.read_interactions(path), cassette=str(path))
+
+
+def save_cassette(trace: Trace, path: str | os.PathLike[str]) -> None:
+    cassette_file.write_interactions(path, trace.interactions)

@@ -1,0 +1,94 @@
+"""Server-sent events: split a byte stream into events as it arrives, and render stored events back."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from typing import Any
+
+
+class SSEParser:
+    """Incremental parser: feed it chunks in any sizes, get back the events completed so far."""
+
+    def __init__(self) -> None:
+        self._buffer = ""
+        self._fields: dict[str, str] = {}
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")  # chunks split characters
+
+    def feed(self, chunk: bytes) -> list[dict[str, Any]]:
+        self._buffer += self._decoder.decode(chunk)
+        events: list[dict[str, Any]] = []
+        while True:
+            line, sep, rest = _split_line(self._buffer)
+            if not sep:
+                return events
+            self._buffer = rest
+            if line:
+                self._add_field(line)
+            elif self._fields:
+                events.append(_to_event(self._fields))
+                self._fields = {}
+
+    def close(self) -> list[dict[str, Any]]:
+        """Events left when the stream ended without a final blank line."""
+        if self._buffer.strip():
+            self._add_field(self._buffer.rstrip("\r\n"))
+        self._buffer = ""
+        if not self._fields:
+            return []
+        event, self._fields = _to_event(self._fields), {}
+        return [event]
+
+    def _add_field(self, line: str) -> None:
+        if line.startswith(":"):
+            return  # a comment (keep-alive)
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if name == "data" and "data" in self._fields:
+            self._fields["data"] += "\n" + value
+        else:
+            self._fields[name] = value
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _split_line(buffer: str) -> tuple[str, str, str]:
+    found = _LINE_END.search(buffer)
+    if found is None or (found.group() == "\r" and found.end() == len(buffer)):
+        return buffer, "", ""  # no complete line yet (a final "\r" may be half of "\r\n")
+    return buffer[: found.start()], found.group(), buffer[found.end() :]
+
+
+def _to_event(fields: dict[str, str]) -> dict[str, Any]:
+    """Store data as structured JSON when it is JSON (readable in a diff), else as the raw text."""
+    event: dict[str, Any] = {}
+    if "event" in fields:
+        event["event"] = fields["event"]
+    for extra in ("id", "retry"):
+        if extra in fields:
+            event[extra] = fields[extra]
+    data = fields.get("data", "")
+    try:
+        event["data"] = json.loads(data)
+    except ValueError:
+        event["text"] = data
+    return event
+
+
+def render_events(events: list[dict[str, Any]]) -> bytes:
+    parts: list[str] = []
+    for event in events:
+        if "event" in event:
+            parts.append(f"event: {event['event']}\n")
+        for extra in ("id", "retry"):
+            if extra in event:
+                parts.append(f"{extra}: {event[extra]}\n")
+        if "data" in event:
+            data = json.dumps(event["data"], ensure_ascii=False, separators=(",", ":"))
+        else:
+            data = str(event.get("text", ""))
+        parts.extend(f"data: {line}\n" for line in data.split("\n"))
+        parts.append("\n")
+    return "".join(parts).encode()
