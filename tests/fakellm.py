@@ -40,7 +40,7 @@ SECRET_HEADERS = {"set-cookie": "session=secret-cookie", "openai-organization": 
 
 _OPENAI_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 403: "invalid_request_error",
                        404: "invalid_request_error", 429: "requests"}
-_OPENAI_ERROR_CODES = {401: "invalid_api_key", 404: "model_not_found", 429: "rate_limit_exceeded"}
+_OPENAI_ERROR_CODES = {401: "invalid_api_key", 429: "rate_limit_exceeded"}
 _ANTHROPIC_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
                           404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
                           529: "overloaded_error"}
@@ -149,10 +149,6 @@ def _example_of_kind(kind: str, schema: JSON, text: str, defs: JSON, depth: int)
     return _STRING_FORMATS.get(schema.get("format", ""), text)
 
 
-def schema_text(schema: JSON, text: str) -> str:
-    return json.dumps(example_from_schema(schema, text))
-
-
 # --------------------------------------------------------------------------- what to answer
 
 
@@ -186,7 +182,7 @@ def decide(prompt: str, tool_result: Optional[str], tool: Optional[str], schema:
     if tool_result is None and tool:
         return Answer(tool=tool, arguments=json.dumps({"query": prompt}))
     text = f"final: {tool_result}" if tool_result is not None else f"echo: {prompt}"
-    return Answer(text=schema_text(schema, text) if schema else text)
+    return Answer(text=json.dumps(example_from_schema(schema, text)) if schema else text)
 
 
 # --------------------------------------------------------------------------- the server
@@ -275,7 +271,8 @@ class FakeLLMServer:
         path = split.path.rstrip("/")
         number = self._record({"method": method, "path": split.path, "query": dict(parse_qsl(split.query)),
                                "headers": headers, "json": body})
-        anthropic = path.startswith("/v1/messages") or "anthropic-version" in headers
+        # Anthropic by path; for paths neither API serves, by the header the Anthropic SDK always sends.
+        anthropic = path.startswith("/v1/messages") or (path not in OPENAI_ROUTES and "anthropic-version" in headers)
         reply = self._route(method, path, body if isinstance(body, dict) else {}, anthropic)
         reply.headers.update(SECRET_HEADERS)
         reply.headers["request-id" if anthropic else "x-request-id"] = f"req_fake_{number}"
@@ -291,22 +288,23 @@ class FakeLLMServer:
         routes = ANTHROPIC_ROUTES if anthropic else OPENAI_ROUTES
         route = routes.get(path) if method == "POST" else None
         if route is None:
-            return error_reply(anthropic, 404, f"Unknown request URL: {method} {path}.")
+            return error_reply(anthropic, 404, f"Invalid URL ({method} {path})")
         status = TRIGGER_STATUSES.get(str(body.get("model")))
         if status is not None:
-            reply = error_reply(anthropic, status, f"Error triggered by model '{body['model']}'.")
+            reply = error_reply(anthropic, status, f"Error triggered by model '{body['model']}'.", model_error=True)
             reply.headers["x-should-retry"] = "false"
             return reply
         return route(self, body)
 
 
-def error_reply(anthropic: bool, status: int, message: str) -> Reply:
-    """An error in the provider's real JSON shape."""
+def error_reply(anthropic: bool, status: int, message: str, model_error: bool = False) -> Reply:
+    """An error in the provider's real JSON shape (`model_error`: caused by the `model` parameter)."""
     if anthropic:
         kind = _ANTHROPIC_ERROR_TYPES.get(status, "api_error")
         return Reply(status, {"type": "error", "error": {"type": kind, "message": message}})
+    code = "model_not_found" if model_error and status == 404 else _OPENAI_ERROR_CODES.get(status)
     error = {"message": message, "type": _OPENAI_ERROR_TYPES.get(status, "server_error"),
-             "param": "model" if status == 404 else None, "code": _OPENAI_ERROR_CODES.get(status)}
+             "param": "model" if model_error else None, "code": code}
     return Reply(status, {"error": error})
 
 
@@ -367,7 +365,8 @@ def chat_stream(base: JSON, answer: Answer, call_id: str, usage: Optional[JSON])
     if answer.tool:
         start = {"index": 0, "id": call_id, "type": "function", "function": {"name": answer.tool, "arguments": ""}}
         frames.append(chunk({"tool_calls": [start]}))
-        frames += [chunk({"tool_calls": [{"index": 0, "function": {"arguments": p}}]}) for p in pieces(answer.arguments)]
+        frames += [chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
+                   for piece in pieces(answer.arguments)]
     else:
         frames += [chunk({"content": p}) for p in pieces(answer.text)]
     frames.append(chunk({}, "tool_calls" if answer.tool else "stop"))
@@ -395,8 +394,7 @@ def responses_answer(body: JSON) -> tuple[Answer, int]:
     return answer, count_words(*texts)
 
 
-def response_object(server: FakeLLMServer, body: JSON, response_id: str, status: str,
-                    output: list[JSON], usage: Optional[JSON]) -> JSON:
+def response_object(body: JSON, response_id: str, status: str, output: list[JSON], usage: Optional[JSON]) -> JSON:
     return {"id": response_id, "object": "response", "created_at": CREATED, "status": status,
             "completed_at": CREATED if status == "completed" else None, "error": None,
             "incomplete_details": None, "instructions": body.get("instructions"),
@@ -411,15 +409,13 @@ def response_object(server: FakeLLMServer, body: JSON, response_id: str, status:
             "user": None, "metadata": body.get("metadata") or {}}
 
 
-def output_item(server: FakeLLMServer, answer: Answer, done: bool) -> JSON:
-    status = "completed" if done else "in_progress"
+def output_item(server: FakeLLMServer, answer: Answer) -> JSON:
+    """The completed output item: a function call or an assistant message."""
     if answer.tool:
-        return {"id": server.next_id("fc_fake_"), "type": "function_call", "status": status,
-                "arguments": answer.arguments if done else "", "call_id": server.next_id("call_fake_"),
-                "name": answer.tool}
-    content = [text_part(answer.text)] if done else []
-    return {"id": server.next_id("msg_fake_"), "type": "message", "status": status, "role": "assistant",
-            "content": content}
+        return {"id": server.next_id("fc_fake_"), "type": "function_call", "status": "completed",
+                "arguments": answer.arguments, "call_id": server.next_id("call_fake_"), "name": answer.tool}
+    return {"id": server.next_id("msg_fake_"), "type": "message", "status": "completed", "role": "assistant",
+            "content": [text_part(answer.text)]}
 
 
 def text_part(text: str) -> JSON:
@@ -433,11 +429,11 @@ def responses(server: FakeLLMServer, body: JSON) -> Reply:
              "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
              "total_tokens": input_tokens + output_tokens}
     response_id = server.next_id("resp_fake_")
-    item = output_item(server, answer, done=True)
-    final = response_object(server, body, response_id, "completed", [item], usage)
+    item = output_item(server, answer)
+    final = response_object(body, response_id, "completed", [item], usage)
     if not body.get("stream"):
         return Reply(body=final)
-    pending = response_object(server, body, response_id, "in_progress", [], None)
+    pending = response_object(body, response_id, "in_progress", [], None)
     return Reply(events=responses_stream(pending, final, item, answer))
 
 

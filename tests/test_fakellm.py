@@ -14,18 +14,20 @@ from typing import Any, Iterator, Literal, Optional
 import anthropic
 import openai
 import pytest
-from pydantic import BaseModel
+from anthropic.types import Message, RawMessageStreamEvent
+from openai.types.chat import ChatCompletion
+from openai.types.responses import Response, ResponseStreamEvent
+from pydantic import BaseModel, TypeAdapter
 
-try:  # `tests` may or may not become a package; work either way.
-    from tests.fakellm import FakeLLMServer
-except ImportError:
-    from fakellm import FakeLLMServer
+from fakellm import FakeLLMServer  # same import as conftest.py (tests/ is not a package)
 
 GPT = "gpt-4o-mini"
 CLAUDE = "claude-sonnet-4-6"  # current in anthropic 2.14: no deprecation warning
-WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {
+WEATHER_TOOL: Any = {"type": "function", "function": {"name": "get_weather", "parameters": {
     "type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}}}
-CLAUDE_TOOL = {"name": "get_weather", "description": "Weather lookup",
+LOOKUP_TOOL: Any = {"type": "function", "name": "lookup", "strict": False,
+                    "parameters": {"type": "object", "properties": {}}}  # Responses-API tool shape
+CLAUDE_TOOL: Any = {"name": "get_weather", "description": "Weather lookup",
                "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}}}
 
 
@@ -106,6 +108,30 @@ def test_unknown_path_is_openai_404(oai: openai.OpenAI) -> None:
         oai.models.list()
     assert info.value.status_code == 404
     assert set(info.value.response.json()["error"]) == {"message", "type", "param", "code"}
+
+
+def sse_payloads(lines: Iterator[str]) -> list[Any]:
+    return [json.loads(line[6:]) for line in lines if line.startswith("data: {")]
+
+
+def test_raw_bodies_validate_against_sdk_models(oai: openai.OpenAI, claude: anthropic.Anthropic) -> None:
+    """The SDKs build response objects without validating; strict validation proves the shapes exact."""
+    raw = oai.chat.completions.with_raw_response.create(model=GPT, messages=user("v"), tools=[WEATHER_TOOL])
+    ChatCompletion.model_validate(raw.http_response.json())
+    Response.model_validate(oai.responses.with_raw_response.create(model=GPT, input="v").http_response.json())
+    raw_message = claude.messages.with_raw_response.create(model=CLAUDE, max_tokens=9, messages=user("v"))
+    Message.model_validate(raw_message.http_response.json())
+    with oai.responses.with_streaming_response.create(model=GPT, input="v", stream=True, tools=[LOOKUP_TOOL]) as resp:
+        events = sse_payloads(resp.iter_lines())
+    assert "response.function_call_arguments.done" in [e["type"] for e in events]
+    for event in events:
+        TypeAdapter(ResponseStreamEvent).validate_python(event)
+    with claude.messages.with_streaming_response.create(model=CLAUDE, max_tokens=9, messages=user("v"),
+                                                        tools=[CLAUDE_TOOL], stream=True) as resp:
+        events = sse_payloads(resp.iter_lines())
+    assert events[2] == {"type": "ping"}
+    for event in events[:2] + events[3:]:
+        TypeAdapter(RawMessageStreamEvent).validate_python(event)
 
 
 # --------------------------------------------------------------------------- OpenAI chat completions
@@ -197,16 +223,14 @@ def test_responses_create_plain(oai: openai.OpenAI) -> None:
 
 
 def test_responses_input_items_and_function_call(oai: openai.OpenAI) -> None:
-    tool = {"type": "function", "name": "lookup", "parameters": {"type": "object", "properties": {}},
-            "strict": False}
     items: list[Any] = [{"role": "user", "content": [{"type": "input_text", "text": "find Bob"}]}]
-    first = oai.responses.create(model=GPT, input=items, tools=[tool])  # type: ignore[list-item]
+    first = oai.responses.create(model=GPT, input=items, tools=[LOOKUP_TOOL])
     call = first.output[0]
     assert call.type == "function_call" and call.name == "lookup"
     assert json.loads(call.arguments) == {"query": "find Bob"}
     items += [call.model_dump(exclude_none=True), {"type": "function_call_output", "call_id": call.call_id,
                                                   "output": "Bob is here"}]
-    second = oai.responses.create(model=GPT, input=items, tools=[tool])  # type: ignore[list-item]
+    second = oai.responses.create(model=GPT, input=items, tools=[LOOKUP_TOOL])
     assert second.output_text == "final: Bob is here"
 
 
@@ -257,7 +281,7 @@ def test_legacy_completions(oai: openai.OpenAI) -> None:
     assert completion.usage is not None and completion.usage.prompt_tokens == 2
 
 
-# --------------------------------------------------------------------------- OpenAI raw/streaming responses, errors, retries
+# --------------------------------------------------------------------------- OpenAI raw responses, errors, retries
 
 
 def test_with_raw_response_headers(oai: openai.OpenAI) -> None:

@@ -1,0 +1,95 @@
+"""Shared fixtures: the fake LLM server, real SDK clients pointed at it, cassette paths, a network block."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import openai
+import pytest
+
+from fakellm import FakeLLMServer
+
+# Key-shaped values, so the redaction tests prove real-looking keys never reach a cassette.
+OPENAI_TEST_KEY = "sk-proj-traceopsTESTkey0123456789abcdefXYZ"
+ANTHROPIC_TEST_KEY = "sk-ant-api03-traceopsTESTkey0123456789abcdefXYZ"
+FORBIDDEN_IN_CASSETTES = (
+    OPENAI_TEST_KEY,
+    ANTHROPIC_TEST_KEY,
+    "Bearer",
+    "authorization",
+    "x-api-key",
+    "set-cookie",
+    "secret-cookie",
+    "openai-organization",
+    "org-secret",
+)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+def openai_client(server: FakeLLMServer) -> openai.OpenAI:
+    return openai.OpenAI(api_key=OPENAI_TEST_KEY, base_url=server.openai_base_url, max_retries=0)
+
+
+@pytest.fixture
+def anthropic_client(server: FakeLLMServer) -> anthropic.Anthropic:
+    return anthropic.Anthropic(api_key=ANTHROPIC_TEST_KEY, base_url=server.anthropic_base_url, max_retries=0)
+
+
+def make_client(provider: str, server: FakeLLMServer, *, is_async: bool = False, **options: Any) -> Any:
+    options.setdefault("max_retries", 0)
+    if provider == "openai":
+        cls = openai.AsyncOpenAI if is_async else openai.OpenAI
+        return cls(api_key=OPENAI_TEST_KEY, base_url=server.openai_base_url, **options)
+    cls = anthropic.AsyncAnthropic if is_async else anthropic.Anthropic
+    return cls(api_key=ANTHROPIC_TEST_KEY, base_url=server.anthropic_base_url, **options)
+
+
+@pytest.fixture(scope="session")
+def cassette_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every cassette the suite writes lives here; at the end all of them are searched for secrets."""
+    folder = tmp_path_factory.mktemp("cassettes")
+    yield folder
+    leaks = [
+        f"{path.name}: {needle}"
+        for path in folder.rglob("*.yaml")
+        for needle in FORBIDDEN_IN_CASSETTES
+        if needle.lower() in path.read_text().lower()
+    ]
+    assert not leaks, f"secrets reached cassettes: {leaks}"
+
+
+@pytest.fixture
+def cassette_path(cassette_dir: Path, request: pytest.FixtureRequest) -> Path:
+    return cassette_dir / (re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name) + ".yaml")
+
+
+class NetworkBlocked(OSError):
+    pass
+
+
+@pytest.fixture
+def block_network(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Call it to make every socket connection fail from then on (replay must not need one)."""
+    attempts: list[Any] = []
+
+    def refuse(self: socket.socket, address: Any, *args: Any) -> Any:
+        attempts.append(address)
+        raise NetworkBlocked(f"network blocked in this test: connect to {address}")
+
+    def block() -> list[Any]:
+        monkeypatch.setattr(socket.socket, "connect", refuse)
+        monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+        return attempts
+
+    return block

@@ -1,0 +1,42 @@
+"""Every call path records against the fake server, then replays with the server stopped and sockets
+blocked, returning the SDKs' own objects equal to what was recorded."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import make_client
+from scenarios import SCENARIOS
+
+from fakellm import FakeLLMServer
+from traceops_nb import Recorder, Replayer
+
+
+def run(scenario_name: str, client: Any) -> Any:
+    return asyncio.run(SCENARIOS[scenario_name].run(client))
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_records_then_replays_offline(
+    name: str, is_async: bool, server: FakeLLMServer, cassette_path: Path, block_network: Any
+) -> None:
+    provider = SCENARIOS[name].provider
+    replay_client = make_client(provider, server, is_async=is_async)  # made early, as a notebook would
+    with Recorder(cassette_path, mode="rewrite") as recorder:
+        recorded = run(name, make_client(provider, server, is_async=is_async))
+    assert len(server.requests) == SCENARIOS[name].calls
+    assert len(recorder.trace.interactions) == SCENARIOS[name].calls
+
+    server.stop()
+    attempts = block_network()
+    with Replayer(cassette_path) as replayer:
+        replayed = run(name, replay_client)
+
+    assert replayed == recorded
+    assert attempts == []
+    assert len(replayer.trace.interactions) == SCENARIOS[name].calls
+    assert all(interaction.replayed for interaction in replayer.trace.interactions)
