@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from . import cassette as cassette_file
+from . import cassette_file
 from . import intercept
 from .intercept import context
 from .interactions import Interaction, Request
