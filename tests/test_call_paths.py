@@ -19,11 +19,21 @@ def run(scenario_name: str, client: Any) -> Any:
     return asyncio.run(SCENARIOS[scenario_name].run(client))
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-replay", "full-replay"])
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_records_then_replays_offline(
-    name: str, is_async: bool, server: FakeLLMServer, cassette_path: Path, block_network: Any
+    name: str,
+    is_async: bool,
+    fast: bool,
+    server: FakeLLMServer,
+    cassette_path: Path,
+    block_network: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Both replay routes (the short-cut past the SDK's request building, and the full one through
+    the http layer) must give exactly what recording gave."""
+    monkeypatch.setenv("TRACEOPS_FAST_REPLAY", "1" if fast else "0")
     provider = SCENARIOS[name].provider
     replay_client = make_client(provider, server, is_async=is_async)  # made early, as a notebook would
     with Recorder(cassette_path, mode="rewrite") as recorder:

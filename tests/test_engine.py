@@ -136,3 +136,23 @@ def test_trace_summarises_the_run(server: FakeLLMServer, cassette_path: Path) ->
     assert trace.total_tokens == sum(e.input_tokens + e.output_tokens for e in trace.events) > 0
     assert trace.events[1].stream and trace.events[1].output_tokens == 3
     assert load_cassette(cassette_path).trajectory == trace.trajectory
+
+
+@pytest.mark.parametrize(("setting", "http_layer_calls"), [("1", 0), ("0", 1)])
+def test_fast_replay_skips_the_http_layer_unless_turned_off(
+    setting: str, http_layer_calls: int, server: FakeLLMServer, cassette_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from traceops_nb.session import Session
+
+    client = make_client("openai", server)
+    with Recorder(cassette_path, mode="rewrite"):
+        client.chat.completions.create(model=GPT, messages=user("fast?"))
+    server.stop()
+    seen: list[object] = []
+    real = Session.begin_exchange
+    monkeypatch.setattr(Session, "begin_exchange", lambda self, *a: seen.append(a) or real(self, *a))
+    monkeypatch.setenv("TRACEOPS_FAST_REPLAY", setting)
+    with Replayer(cassette_path):
+        answer = client.chat.completions.create(model=GPT, messages=user("fast?"))
+    assert answer.choices[0].message.content == "echo: fast?"
+    assert len(seen) == http_layer_calls

@@ -33,8 +33,12 @@ class Playback:
         self._queues: dict[MatchKey, list[int]] | None = None
         self._lock = threading.Lock()
 
-    def take(self, provider: str, request: Request, *, miss_ok: bool) -> Interaction | None:
-        """The next recorded answer to this request (a copy marked replayed), or None / an error."""
+    def take(self, provider: str, request: Request, *, miss_ok: bool, errors_ok: bool = True) -> Interaction | None:
+        """The next recorded answer to this request (a copy marked replayed), or None / an error.
+
+        errors_ok=False leaves a recorded error response in place (None), for a caller that cannot
+        raise it the way the SDK does.
+        """
         key = request_key(provider, request, self.ignore)
         with self._lock:
             queue = self._index().get(key)
@@ -43,14 +47,15 @@ class Playback:
                     return None
                 raise self._mismatch(provider, request)
             unplayed = next((i for i in queue if not self.played[i]), None)
-            if unplayed is None:
-                if self.allow_repeats:
-                    return replace(self.interactions[queue[-1]], replayed=True)
+            chosen = queue[-1] if unplayed is None and self.allow_repeats else unplayed
+            if chosen is None:
                 if miss_ok:
                     return None
                 raise self._exhausted(provider, request, len(queue))
-            self.played[unplayed] = True
-        return replace(self.interactions[unplayed], replayed=True)
+            if not errors_ok and self.interactions[chosen].response.status >= 400:
+                return None
+            self.played[chosen] = True
+        return replace(self.interactions[chosen], replayed=True)
 
     def unused(self) -> list[int]:
         return [i for i, played in enumerate(self.played) if not played]

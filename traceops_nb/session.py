@@ -14,6 +14,7 @@ from typing import Any
 from . import cassette_file
 from . import intercept
 from .intercept import context
+from .intercept.fastpath import REPLAYED
 from .interactions import Interaction, Request
 from .modes import RecordMode, ResolvedMode, resolve_mode
 from .playback import Playback, http_response
@@ -45,6 +46,8 @@ class Session:
         self.ignore_fields = tuple(ignore_fields)
         self.redact_patterns = tuple(redact)
         self.keep_partial = keep_partial
+        # Replay short-cuts the SDK's request building (see intercept/fastpath.py); 0 turns that off.
+        self.fast_replay = os.environ.get("TRACEOPS_FAST_REPLAY", "1") != "0"
         self.active = False
         self.partial_path: Path | None = None
         self._timeline: list[Interaction] = []  # this run's calls, played and live, in order
@@ -61,20 +64,26 @@ class Session:
     def begin_exchange(self, call: context.Call, request: Any, response_class: type) -> Exchange:
         record = request_record(request, call.base_path)
         if self._playback is not None:
-            played = self._playback.take(call.provider, self._matchable(record), miss_ok=self._can_record)
+            played = self.play(call.provider, record, miss_ok=self._can_record)
             if played is not None:
-                with self._lock:
-                    self._timeline.append(played)
-                return Exchange(call, record, response=http_response(played, request, response_class))
+                response = http_response(played, request, response_class)
+                setattr(response, REPLAYED, True)
+                return Exchange(call, record, response=response)
         return Exchange(call, record)
+
+    def play(self, provider: str, record: Request, *, miss_ok: bool, errors_ok: bool = True) -> Interaction | None:
+        """The recorded answer to this request, now part of this run's timeline."""
+        assert self._playback is not None
+        played = self._playback.take(provider, self._matchable(record), miss_ok=miss_ok, errors_ok=errors_ok)
+        if played is not None:
+            with self._lock:
+                self._timeline.append(played)
+        return played
 
     def commit(self, interaction: Interaction) -> None:
         with self._lock:
             self._timeline.append(interaction)
             self._recorded.append(interaction)
-
-    def fast_replay(self, *args: Any) -> Any:
-        return None
 
     # -- results ---------------------------------------------------------------------------------
 
@@ -85,7 +94,12 @@ class Session:
 
     @property
     def recording(self) -> bool:
+        """True when calls that the cassette cannot answer go to the network and are recorded."""
         return self._can_record
+
+    @property
+    def can_fast_replay(self) -> bool:
+        return self._playback is not None and self.fast_replay
 
     # -- lifecycle -------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import functools
 import importlib
 from typing import Any
 
-from . import context
+from . import context, fastpath, params
 
 SDK_MODULES = {"openai": "openai._base_client", "anthropic": "anthropic._base_client"}
 _MARK = "__traceops_nb__"
@@ -24,6 +24,8 @@ def install() -> None:
             continue
         _wrap(module.SyncAPIClient, provider, is_async=False)
         _wrap(module.AsyncAPIClient, provider, is_async=True)
+    fastpath.install_fast_validation()
+    params.install()
 
 
 def _wrap(client_class: type, provider: str, *, is_async: bool) -> None:
@@ -57,11 +59,10 @@ def _sync_request(original: Any, provider: str) -> Any:
         if started is None:
             return original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
         call, token = started
-        fast = call.session.fast_replay(self, cast_to, options, stream, stream_cls, call)
-        if fast is not None:
-            context.end_call(token)
-            return fast
         try:
+            fast = fastpath.replay_sync(call, self, cast_to, options, stream, stream_cls)
+            if fast is not fastpath.MISS:
+                return fast
             return original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
         finally:
             _finish(call, token)
@@ -77,6 +78,9 @@ def _async_request(original: Any, provider: str) -> Any:
             return await original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
         call, token = started
         try:
+            fast = await fastpath.replay_async(call, self, cast_to, options, stream, stream_cls)
+            if fast is not fastpath.MISS:
+                return fast
             return await original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
         finally:
             _finish(call, token)

@@ -1,0 +1,185 @@
+"""Replay straight from layer A: no request building, no HTTP client, fast response validation.
+
+On replay the SDK's own request building and response parsing need not all run again. For a call
+whose request can be rebuilt exactly from the SDK's options (JSON body, no raw-response wrapper),
+the recorded answer is found here and handed to the SDK's own `_process_response`, so the caller
+still gets the SDK's own class (streams, parse helpers and request ids included). Anything else,
+and any miss, falls through to the full path, which gives the exact mismatch error.
+
+Replayed response data is validated with pydantic (compiled) instead of the SDKs' pure-Python
+`construct_type`; when validation disagrees with a recorded body, the SDK's own path is used.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ..interactions import Request
+from ..matching import BEHAVIOUR_HEADERS
+from ..playback import http_response
+from . import context
+
+MISS = object()
+RAW_RESPONSE_HEADER = "x-stainless-raw-response"
+REPLAYED = "_traceops_nb_replayed"  # set on the http responses this package builds
+_MARK = "__traceops_nb__"
+
+
+def replay_sync(call: context.Call, client: Any, cast_to: Any, options: Any, stream: bool, stream_cls: Any) -> Any:
+    if not _eligible(call, options):
+        return MISS
+    prepared = client._prepare_options(_copy(client, options))
+    return _answer(call, client, cast_to, prepared, stream, stream_cls)
+
+
+async def replay_async(call: context.Call, client: Any, cast_to: Any, options: Any, stream: bool, stream_cls: Any) -> Any:
+    if not _eligible(call, options):
+        return MISS
+    copied = _copy(client, options)
+    prepared = await client._prepare_options(await copied if inspect.isawaitable(copied) else copied)
+    result = _answer(call, client, cast_to, prepared, stream, stream_cls)
+    return await result if inspect.isawaitable(result) else result
+
+
+def _eligible(call: context.Call, options: Any) -> bool:
+    if not call.session.can_fast_replay:
+        return False
+    headers = options.headers if isinstance(options.headers, dict) else {}
+    if any(str(name).lower() == RAW_RESPONSE_HEADER for name in headers):
+        return False
+    return getattr(options, "files", None) is None and getattr(options, "content", None) is None
+
+
+def _copy(client: Any, options: Any) -> Any:
+    """The SDK's own copy-and-prepare step where it has one (anthropic), else a plain copy."""
+    prepare = getattr(client, "_copy_and_prepare", None)
+    return prepare(options) if prepare is not None else options.model_copy()
+
+
+def _answer(call: context.Call, client: Any, cast_to: Any, options: Any, stream: bool, stream_cls: Any) -> Any:
+    record = _request_record(client, options, call.base_path)
+    if record is None:
+        return MISS
+    played = call.session.play(call.provider, record, miss_ok=True, errors_ok=False)
+    if played is None:  # a miss, or a recorded error: the full path raises both as they should be
+        return MISS
+    module = _http_module(client._client)
+    request = module.Request(options.method, _url(module, str(client.base_url), options.url))
+    response = http_response(played, request, module.Response)
+    setattr(response, REPLAYED, True)
+    cast_to = client._maybe_override_cast_to(cast_to, options)
+    return client._process_response(cast_to=cast_to, options=options, response=response, stream=stream, stream_cls=stream_cls)
+
+
+@functools.lru_cache(maxsize=256)
+def _url(module: Any, base_url: str, path: str) -> Any:
+    """URLs are immutable: parse each base + path once."""
+    return module.URL(path) if "://" in path else module.URL(base_url.rstrip("/") + "/" + path.lstrip("/"))
+
+
+def _request_record(client: Any, options: Any, base_path: str) -> Request | None:
+    body = options.json_data
+    extra = getattr(options, "extra_json", None)
+    if isinstance(extra, dict) and extra:
+        if body is not None and not isinstance(body, dict):
+            return None
+        body = {**(body or {}), **extra}
+    if body is not None:
+        body = json.loads(_sdk_json_dumps(client)(body))
+    path, _, raw_query = options.url.partition("?")
+    if "://" in path:
+        return None  # an absolute URL: only the full path knows how it relates to the base URL
+    path = "/" + path.lstrip("/")
+    if base_path and path.startswith(base_path + "/"):
+        path = path[len(base_path) :]
+    query = dict(parse_qsl(raw_query, keep_blank_values=True))
+    params = {**client.default_query, **(options.params or {})}
+    if params:
+        query.update((str(k), str(v)) for k, v in dict(client.qs.stringify(params)).items())
+    # Behaviour headers the caller set; any the SDK adds itself only make this path miss, never
+    # match wrongly, and the full path then decides.
+    headers = {**getattr(client, "_custom_headers", {}), **(options.headers or {})}
+    behaviour = {str(k).lower(): str(v) for k, v in headers.items() if str(k).lower() in BEHAVIOUR_HEADERS}
+    return Request(method=options.method.upper(), path=path, query=query, headers=behaviour, body=body)
+
+
+@functools.lru_cache(maxsize=8)
+def _sdk_json_dumps_for(module_name: str) -> Any:
+    try:
+        return importlib.import_module(f"{module_name}._utils._json").openapi_dumps
+    except (ImportError, AttributeError):
+        return lambda value: json.dumps(value).encode()
+
+
+def _sdk_json_dumps(client: Any) -> Any:
+    return _sdk_json_dumps_for(type(client).__module__.split(".")[0])
+
+
+@functools.lru_cache(maxsize=16)
+def _http_module_for(client_type: type) -> Any:
+    for klass in client_type.__mro__:
+        root = klass.__module__.split(".")[0]
+        if root in ("httpx2", "httpx"):
+            return importlib.import_module(root)
+    return importlib.import_module("httpx2")
+
+
+def _http_module(http_client: Any) -> Any:
+    return _http_module_for(type(http_client))
+
+
+# -- fast validation of replayed response data --------------------------------------------------
+
+
+def install_fast_validation() -> None:
+    for module_name in ("openai._base_client", "anthropic._base_client"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        base = module.BaseClient
+        original = base._process_response_data
+        if not getattr(original, _MARK, False):
+            wrapper = _validating(original)
+            setattr(wrapper, _MARK, True)
+            base._process_response_data = wrapper
+
+
+def _validating(original: Any) -> Any:
+    @functools.wraps(original)
+    def process(self: Any, *, data: Any, cast_to: Any, response: Any) -> Any:
+        if not getattr(response, REPLAYED, False) or data is None or cast_to is object:
+            return original(self, data=data, cast_to=cast_to, response=response)
+        adapter = _adapter(cast_to)
+        if adapter is not None and not getattr(self, "_strict_response_validation", False):
+            try:
+                return adapter.validate_python(data)
+            except Exception:  # the SDK's lenient construct accepts what validation refuses
+                pass
+        return original(self, data=data, cast_to=cast_to, response=response)
+
+    return process
+
+
+def _adapter(cast_to: Any) -> Any:
+    if inspect.isclass(cast_to) and hasattr(cast_to, "build"):  # ModelBuilderProtocol: the SDK builds it
+        return None
+    try:
+        return _adapter_for(cast_to)
+    except TypeError:  # an unhashable type annotation
+        return None
+
+
+@functools.lru_cache(maxsize=512)
+def _adapter_for(cast_to: Any) -> Any:
+    from pydantic import TypeAdapter
+
+    try:
+        return TypeAdapter(cast_to)
+    except Exception:  # not a type pydantic can validate: let the SDK construct it
+        return None
