@@ -41,6 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the fake LLM server
 
+import fakellm  # noqa: E402
 import httpx2  # noqa: E402
 import openai  # noqa: E402
 import trace_ops  # noqa: E402
@@ -49,7 +50,6 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk  # noqa: E402
 from trace_ops._types import EventType, TraceEvent  # noqa: E402
 from trace_ops.streaming import _assemble_openai_chunks  # noqa: E402
 
-import fakellm  # noqa: E402
 import traceops_nb  # noqa: E402
 from traceops_nb import intercept as nb_intercept  # noqa: E402
 
@@ -63,12 +63,12 @@ except ImportError:
 MODEL = "gpt-4o-mini"
 API_KEY = "sk-bench-placeholder"  # the fake server accepts anything; never a real key
 LOAD_SIZES = (1_000, 10_000)
-SLOW_LOAD_S = 10.0  # a load slower than this is measured once instead of LOAD_RUNS times
-LOAD_RUNS = 5
-WORDS = (
+SLOW_LOAD_S = 10.0  # TraceOps: a load slower than this is measured once, not LOAD_RUNS times
+LOAD_RUNS = 3
+VOCABULARY = (
     "the harbour crane lifted seven crates of copper timber grain and spices while the night crew checked "
     "manifests against the tide tables before the morning pilots guided three ships past the breakwater"
-).split()
+)
 
 
 # --------------------------------------------------------------------------- timing helpers
@@ -100,8 +100,10 @@ def median_us(fn: Callable[[], Any], n: int, warmup: int, check: Callable[[Any],
     return statistics.median(samples_ns(fn, n)) / 1000
 
 
-def median_seconds(load: Callable[[], Any], prepare: Callable[[], None], runs: int) -> tuple[float, int]:
-    """Median seconds of up to `runs` loads (prepare() untimed before each); one run if it takes > SLOW_LOAD_S."""
+def median_seconds(
+    load: Callable[[], Any], prepare: Callable[[], None], runs: int = LOAD_RUNS, once_if_over: float | None = None
+) -> tuple[float, int]:
+    """Median seconds of `runs` loads, prepare() untimed before each; only one if the first takes > once_if_over."""
     times: list[float] = []
     for _ in range(runs):
         prepare()
@@ -109,7 +111,7 @@ def median_seconds(load: Callable[[], Any], prepare: Callable[[], None], runs: i
         start = time.perf_counter_ns()
         load()
         times.append((time.perf_counter_ns() - start) / 1e9)
-        if times[0] > SLOW_LOAD_S:
+        if once_if_over is not None and times[0] > once_if_over:
             break
     return statistics.median(times), len(times)
 
@@ -118,13 +120,16 @@ def median_seconds(load: Callable[[], Any], prepare: Callable[[], None], runs: i
 
 
 def words(count: int, seed: int) -> str:
-    return " ".join(random.Random(seed).choices(WORDS, k=count))
+    return " ".join(random.Random(seed).choices(VOCABULARY.split(), k=count))
 
 
 def conversation(i: int) -> list[dict[str, str]]:
     """A few messages; the fake server echoes the last one, so the answer is ~200 words (~200 tokens)."""
     return [
-        {"role": "system", "content": "You are a concise assistant for a harbour logistics team. Answer in plain prose."},
+        {
+            "role": "system",
+            "content": "You are a concise assistant for a harbour logistics team. Answer in plain prose.",
+        },
         {"role": "user", "content": f"Shipment {i}: what arrived at the harbour this morning?"},
         {"role": "assistant", "content": words(40, 2 * i)},
         {"role": "user", "content": "Rewrite this delivery note in your own words: " + words(190, 2 * i + 1)},
@@ -144,7 +149,7 @@ def chat(client: Any, stream: bool) -> Any:
 def answer_text(result: Any) -> str:
     """The answer text of a completion or a list of chunks (SDK objects or TraceOps' SimpleNamespaces)."""
     if not isinstance(result, list):
-        return result.choices[0].message.content
+        return str(result.choices[0].message.content)
     return "".join(getattr(chunk.choices[0].delta, "content", None) or "" for chunk in result if chunk.choices)
 
 
@@ -165,6 +170,7 @@ class Bench:
     bodies: dict[bool, bytes] = field(default_factory=dict)  # stream? -> the bytes the fake server sends
     expected_text: str = ""
     chunks_seen: dict[str, int] = field(default_factory=dict)  # row -> stream chunks the caller iterated
+    returned: dict[str, tuple[str, str]] = field(default_factory=dict)  # row -> (class returned, class of a chunk)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -179,8 +185,12 @@ class Bench:
             text = answer_text(result)
             if text != self.expected_text:
                 raise AssertionError(f"{row} ({'stream' if stream else 'non-stream'}) returned {text[:80]!r}…")
+            kinds = self.returned.get(row, ("?", "?"))
             if stream:
                 self.chunks_seen[row] = len(result)
+                self.returned[row] = (kinds[0], type(result[0]).__name__)
+            else:
+                self.returned[row] = (type(result).__name__, kinds[1])
 
         return check
 
@@ -249,7 +259,9 @@ def vcr_config(match_body: bool = False) -> vcr.VCR:
 def vcr_row(bench: Bench, stream: bool, match_body: bool = False) -> Iterator[Callable[[], Any]]:
     """(d) VCR.py: one recorded call, replayed with allow_playback_repeats=True (default matchers: no body)."""
     client = make_client(bench.base_url)
-    with vcr_config(match_body).use_cassette(str(bench.path(f"vcr-{stream}.yaml")), allow_playback_repeats=True) as tape:
+    with vcr_config(match_body).use_cassette(
+        str(bench.path(f"vcr-{stream}.yaml")), allow_playback_repeats=True
+    ) as tape:
         yield lambda: chat(client, stream)
     if tape.play_count != bench.calls_per_row:
         raise AssertionError(f"VCR.py played {tape.play_count} responses, expected {bench.calls_per_row}")
@@ -345,10 +357,21 @@ def build_trace_ops_stream_cassette(bench: Bench, client: Any, path: Path) -> No
     assembled = _assemble_openai_chunks(chunks)
     trace = trace_ops.Trace()
     for _ in range(bench.calls_per_row):
-        trace.add_event(TraceEvent(EventType.LLM_REQUEST, provider="openai", model=MODEL, messages=MESSAGES,
-                                   metadata={"stream": True}))
-        trace.add_event(TraceEvent(EventType.LLM_RESPONSE, provider="openai", model=MODEL, response=assembled,
-                                   duration_ms=5.0, metadata={"streamed": True}))
+        trace.add_event(
+            TraceEvent(
+                EventType.LLM_REQUEST, provider="openai", model=MODEL, messages=MESSAGES, metadata={"stream": True}
+            )
+        )
+        trace.add_event(
+            TraceEvent(
+                EventType.LLM_RESPONSE,
+                provider="openai",
+                model=MODEL,
+                response=assembled,
+                duration_ms=5.0,
+                metadata={"streamed": True},
+            )
+        )
     trace.finalize()
     trace_ops.save_cassette(trace, path)
 
@@ -395,7 +418,8 @@ def measure_recording_overhead(bench: Bench, rounds: int = 5) -> dict[str, dict[
             "recorded_us": recorded_us,
             "overhead_pct": 100 * (recorded_us - plain_us) / plain_us,
         }
-        print(f"  f   {'stream' if stream else 'non-stream':<10} plain {plain_us:9.1f} µs   recorded {recorded_us:9.1f} µs")
+        kind = "stream" if stream else "non-stream"
+        print(f"  f   {kind:<10} plain {plain_us:9.1f} µs   recorded {recorded_us:9.1f} µs")
     return results
 
 
@@ -435,12 +459,20 @@ def write_trace_ops_cassette(path: Path, calls: list[tuple[dict[str, Any], dict[
     trace = trace_ops.Trace()
     for i, (request, response) in enumerate(calls):
         completion = ChatCompletion.model_validate(response)
+        usage = completion.usage
+        assert usage is not None
         trace.add_event(TraceEvent(EventType.LLM_REQUEST, provider="openai", model=MODEL, messages=request["messages"]))
-        trace.add_event(TraceEvent(
-            EventType.LLM_RESPONSE, provider="openai", model=MODEL, response=completion.model_dump(),
-            duration_ms=800.0 + i % 400, input_tokens=completion.usage.prompt_tokens,
-            output_tokens=completion.usage.completion_tokens,
-        ))
+        trace.add_event(
+            TraceEvent(
+                EventType.LLM_RESPONSE,
+                provider="openai",
+                model=MODEL,
+                response=completion.model_dump(),
+                duration_ms=800.0 + i % 400,
+                input_tokens=usage.prompt_tokens,
+                output_tokens=usage.completion_tokens,
+            )
+        )
     trace.finalize()
     trace_ops.save_cassette(trace, path)
 
@@ -495,12 +527,12 @@ def measure_loads(bench: Bench, skip_slow: bool) -> dict[str, dict[str, Any]]:
             if loaded.total_llm_calls != count:
                 raise AssertionError(f"TraceOps loaded {loaded.total_llm_calls} of {count} calls")
 
-        row["nb_cold"] = median_seconds(nb_load, clear_both_caches, LOAD_RUNS)
+        row["nb_cold"] = median_seconds(nb_load, clear_both_caches)
         if not disk_cache_files():
             bench.notes.append(f"traceops_nb wrote no disk cache for the {count:,}-call cassette.")
-        row["nb_warm"] = median_seconds(nb_load, clear_memory_cache, LOAD_RUNS)
-        row["nb_repeat"] = median_seconds(nb_load, lambda: None, LOAD_RUNS)
-        row["traceops"] = None if slow else median_seconds(to_load, lambda: None, 3)
+        row["nb_warm"] = median_seconds(nb_load, clear_memory_cache)
+        row["nb_repeat"] = median_seconds(nb_load, lambda: None)
+        row["traceops"] = None if slow else median_seconds(to_load, lambda: None, once_if_over=SLOW_LOAD_S)
         clear_both_caches()
         results[str(count)] = row
         for key in ("nb_cold", "nb_warm", "nb_repeat", "traceops"):
@@ -512,59 +544,99 @@ def measure_loads(bench: Bench, skip_slow: bool) -> dict[str, dict[str, Any]]:
 # --------------------------------------------------------------------------- report
 
 
-def ratio(value: float, base: float) -> str:
-    return f"{value / base:6.2f}×"
+def line(key: str, label: str, *cells: str) -> str:
+    """One table line: a row key, a 46-character label, then right-aligned cells."""
+    return f"{key:<3} {label:<46}" + "".join(f"{cell:>12}" for cell in cells)
 
 
-def report(bench: Bench, replay: dict[str, dict[str, Any]], recording: dict[str, Any], loads: dict[str, Any]) -> str:
-    lines = [
-        f"traceops_nb replay benchmark  (N={bench.n} timed calls per cell after {bench.warmup} warm-up calls; medians)",
-        "",
-        f"Replay of one chat.completions.create: µs per call, and × row (b)      "
-        f"stream: {bench.chunks_seen.get('b', '?')} chunks via the SDK",
-        f"{'':3} {'':44} {'non-stream':>10} {'× b':>7}   {'stream':>10} {'× b':>7}",
-    ]
+def us(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def times(value: float, base: float) -> str:
+    return f"{value / base:.2f}×"
+
+
+def replay_table(bench: Bench, replay: dict[str, dict[str, Any]]) -> list[str]:
     base = replay["b"]
+    lines = [
+        "Replay of one chat.completions.create: median µs per call, and as a multiple of row (b)",
+        line("", "", "non-stream", "× (b)", "stream", "× (b)"),
+    ]
     for key, row in replay.items():
+        ns, st = row["nonstream_us"], row["stream_us"]
         lines.append(
-            f"{key:<3} {row['label']:<44} {row['nonstream_us']:10.1f} {ratio(row['nonstream_us'], base['nonstream_us'])}"
-            f"   {row['stream_us']:10.1f} {ratio(row['stream_us'], base['stream_us'])}"
+            line(key, row["label"], us(ns), times(ns, base["nonstream_us"]), us(st), times(st, base["stream_us"]))
         )
-    for name, key in (("VCR", "d"), ("VCR+body", "d'")):
+    c = replay["c"]
+    for key in ("d", "d'"):
+        d = replay[key]
+        label = f"replay speedup vs VCR.py = ({key}) / (c)"
         lines.append(
-            f"{'':3} {f'replay speedup vs {name} ({key})/(c)':<44} {replay[key]['nonstream_us'] / replay['c']['nonstream_us']:9.2f}×"
-            f"{'':8}   {replay[key]['stream_us'] / replay['c']['stream_us']:9.2f}×"
+            line("", label, times(d["nonstream_us"], c["nonstream_us"]), "", times(d["stream_us"], c["stream_us"]))
         )
-    lines.append(f"{'':3} TraceOps' stream replay yields {bench.chunks_seen.get('e', '?')} SimpleNamespace chunks "
-                 "(it re-splits the stored text in 20-character pieces)")
+    by_classes: dict[tuple[str, str], list[str]] = {}
+    for key, classes in bench.returned.items():
+        if key in replay:
+            by_classes.setdefault(classes, []).append(f"({key})")
     lines += [
-        "",
-        "(f) Recording overhead, call to the fake server on 127.0.0.1: µs per call",
-        f"{'':3} {'':44} {'non-stream':>10} {'':7}   {'stream':>10}",
-        f"{'':3} {'without recording':<44} {recording['nonstream']['plain_us']:10.1f} {'':7}   {recording['stream']['plain_us']:10.1f}",
-        f"{'':3} {'inside one traceops_nb Recorder (not saved)':<44} {recording['nonstream']['recorded_us']:10.1f} {'':7}"
-        f"   {recording['stream']['recorded_us']:10.1f}",
-        f"{'':3} {'overhead':<44} {recording['nonstream']['overhead_pct']:+9.1f}% {'':7}   {recording['stream']['overhead_pct']:+9.1f}%",
-        "",
-        "(g) Cassette load: median seconds (runs)",
-        f"{'':3} {'':44} " + "   ".join(f"{f'{int(c):,} calls':>14}" for c in loads),
+        f"    {', '.join(keys)} return {whole}; stream chunks are {chunk}"
+        for (whole, chunk), keys in by_classes.items()
+    ]
+    lines.append(
+        f"    stream chunks the caller iterates: {bench.chunks_seen.get('b', '?')} through the SDK, "
+        f"{bench.chunks_seen.get('e', '?')} from TraceOps (it re-splits the stored text in 20-character pieces)"
+    )
+    return lines
+
+
+def recording_table(recording: dict[str, dict[str, float]]) -> list[str]:
+    ns, st = recording["nonstream"], recording["stream"]
+    return [
+        "(f) Recording overhead: call to the fake server on 127.0.0.1, median µs per call",
+        line("", "", "non-stream", "", "stream"),
+        line("", "without recording", us(ns["plain_us"]), "", us(st["plain_us"])),
+        line("", "inside a traceops_nb Recorder (not saved)", us(ns["recorded_us"]), "", us(st["recorded_us"])),
+        line("", "overhead", f"{ns['overhead_pct']:+.1f}%", "", f"{st['overhead_pct']:+.1f}%"),
     ]
 
-    def cell(value: Any) -> str:
-        return f"{'skipped':>14}" if value is None else f"{value[0]:9.3f} s ({value[1]})"
 
-    def size(row: dict[str, Any]) -> str:
-        to_mb = "skipped" if row["traceops_mb"] is None else f"{row['traceops_mb']:.1f}"
-        return f"{row['nb_mb']:.1f} / {to_mb}".rjust(14)
+def load_table(loads: dict[str, dict[str, Any]]) -> list[str]:
+    def seconds(value: tuple[float, int] | None) -> str:
+        return "skipped" if value is None else f"{value[0]:.3f} s ({value[1]})"
 
-    lines.append(f"{'':3} {'file size MB, traceops_nb / TraceOps':<44} " + "   ".join(size(r) for r in loads.values()))
+    def sizes(row: dict[str, Any]) -> str:
+        return f"{row['nb_mb']:.1f} / " + ("skipped" if row["traceops_mb"] is None else f"{row['traceops_mb']:.1f}")
+
+    lines = [
+        "(g) Cassette load: median seconds (number of runs)",
+        line("", "", *(f"{int(count):,} calls".rjust(16) for count in loads)),
+        line("", "file size, MB: traceops_nb / TraceOps", *(sizes(row).rjust(16) for row in loads.values())),
+    ]
     for key, label in (
         ("nb_cold", "traceops_nb cold (both caches cleared)"),
         ("nb_warm", "traceops_nb warm (disk cache kept)"),
         ("nb_repeat", "traceops_nb in-process repeat"),
         ("traceops", "TraceOps 0.5 load_cassette"),
     ):
-        lines.append(f"{'':3} {label:<44} " + "   ".join(cell(r[key]) for r in loads.values()))
+        lines.append(line("", label, *(seconds(row[key]).rjust(16) for row in loads.values())))
+    return lines
+
+
+def report(bench: Bench, env: dict[str, Any], replay: Any, recording: Any, loads: Any) -> str:
+    versions = env["versions"]
+    lines = [
+        f"traceops_nb replay benchmark: N={bench.n} timed calls per cell after {bench.warmup} warm-up calls",
+        f"traceops_nb {versions['traceops_nb']} at git {env['git_head']}"
+        f"{' + uncommitted changes' if env['traceops_nb_dirty'] else ''}; openai {versions['openai']}, "
+        f"vcrpy {versions['vcrpy']}, traceops {versions['traceops']}, Python {env['python']}",
+        "",
+        *replay_table(bench, replay),
+        "",
+        *recording_table(recording),
+        "",
+        *load_table(loads),
+    ]
     if bench.notes:
         lines += ["", "Notes:"] + [f"- {note}" for note in bench.notes]
     return "\n".join(lines)
@@ -573,14 +645,26 @@ def report(bench: Bench, replay: dict[str, dict[str, Any]], recording: dict[str,
 def environment() -> dict[str, Any]:
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+            # GIT_OPTIONAL_LOCKS=0: never take the index lock another process may need at the same moment
+            run = subprocess.run(
+                ["git", *args],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+            )
+            return run.stdout.strip()
         except (OSError, subprocess.CalledProcessError):
             return "?"
 
     return {
         "python": platform.python_version(),
         "machine": platform.platform(),
-        "versions": {name: metadata.version(name) for name in ("traceops_nb", "openai", "httpx2", "vcrpy", "traceops", "pydantic", "PyYAML")},
+        "versions": {
+            name: metadata.version(name)
+            for name in ("traceops_nb", "openai", "httpx2", "vcrpy", "traceops", "pydantic", "PyYAML")
+        },
         "git_head": git("rev-parse", "--short", "HEAD"),
         "traceops_nb_dirty": bool(git("status", "--porcelain", "--", "traceops_nb")),
     }
@@ -591,9 +675,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="N=200 calls per cell (a smoke run)")
     parser.add_argument("-n", type=int, default=None, help="timed calls per cell (default 1000, 200 with --quick)")
     parser.add_argument("--json", type=Path, help="also write the numbers to this JSON file")
-    parser.add_argument("--skip-slow", action="store_true", help="skip TraceOps at 10,000 calls (reported ~39 s a load)")
+    parser.add_argument(
+        "--skip-slow", action="store_true", help="skip TraceOps at 10,000 calls (reported ~39 s a load)"
+    )
     args = parser.parse_args()
     n = args.n or (200 if args.quick else 1000)
+    env = environment()  # the code under test as imported now (another change may land during the run)
 
     with tempfile.TemporaryDirectory(prefix="bench-replay-") as work:
         os.environ["TRACEOPS_CACHE_DIR"] = str(Path(work) / "cache")  # never the user's cache
@@ -620,17 +707,25 @@ def main() -> None:
     if args.skip_slow:
         bench.notes.append(f"--skip-slow: TraceOps at {max(LOAD_SIZES):,} calls was not built or loaded.")
     print()
-    print(report(bench, replay, recording, loads))
+    print(report(bench, env, replay, recording, loads))
     if args.json:
         document = {
-            "n": n, "warmup": bench.warmup, "environment": environment(), "replay_us": replay,
+            "n": n,
+            "warmup": bench.warmup,
+            "environment": env,
+            "replay_us": replay,
             "speedup_vs_vcr": {
                 row: {kind: replay[row][f"{kind}_us"] / replay["c"][f"{kind}_us"] for kind in ("nonstream", "stream")}
                 for row in ("d", "d'")
             },
-            "stream_chunks_seen": bench.chunks_seen, "recording": recording,
+            "stream_chunks_seen": bench.chunks_seen,
+            "returned_classes": bench.returned,
+            "recording": recording,
             "load_seconds": {
-                size: {k: (v if k.endswith("_mb") or v is None else {"median_s": v[0], "runs": v[1]}) for k, v in row.items()}
+                size: {
+                    k: (v if k.endswith("_mb") or v is None else {"median_s": v[0], "runs": v[1]})
+                    for k, v in row.items()
+                }
                 for size, row in loads.items()
             },
             "notes": bench.notes,

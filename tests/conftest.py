@@ -11,7 +11,6 @@ from typing import Any
 import anthropic
 import openai
 import pytest
-
 from fakellm import FakeLLMServer
 
 # Key-shaped values, so the redaction tests prove real-looking keys never reach a cassette.

@@ -27,7 +27,7 @@ import struct
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 JSON = dict[str, Any]
@@ -38,12 +38,23 @@ TRIGGER_STATUSES = {"trigger-400": 400, "trigger-404": 404, "trigger-429": 429}
 # Sent on every response so redaction tests can prove these never reach a cassette.
 SECRET_HEADERS = {"set-cookie": "session=secret-cookie", "openai-organization": "org-secret"}
 
-_OPENAI_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 403: "invalid_request_error",
-                       404: "invalid_request_error", 429: "requests"}
+_OPENAI_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "invalid_request_error",
+    403: "invalid_request_error",
+    404: "invalid_request_error",
+    429: "requests",
+}
 _OPENAI_ERROR_CODES = {401: "invalid_api_key", 429: "rate_limit_exceeded"}
-_ANTHROPIC_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-                          404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
-                          529: "overloaded_error"}
+_ANTHROPIC_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
 
 
 # --------------------------------------------------------------------------- replies
@@ -55,11 +66,11 @@ class Reply:
 
     status: int = 200
     body: Any = None
-    events: Optional[list[str]] = None
+    events: list[str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def sse(data: Any, event: Optional[str] = None) -> str:
+def sse(data: Any, event: str | None = None) -> str:
     """One server-sent event frame."""
     payload = data if isinstance(data, str) else json.dumps(data)
     return (f"event: {event}\n" if event else "") + f"data: {payload}\n\n"
@@ -85,8 +96,8 @@ def count_words(*texts: str) -> int:
 def pieces(text: str) -> list[str]:
     """Split `text` into word-sized stream deltas that concatenate back to exactly `text`."""
     parts = re.findall(r"\s*\S+", text)
-    rest = text[len("".join(parts)):]
-    return parts + [rest] if rest else parts
+    rest = text[len("".join(parts)) :]
+    return [*parts, rest] if rest else parts
 
 
 def embedding_for(value: Any) -> list[float]:
@@ -98,12 +109,19 @@ def embedding_for(value: Any) -> list[float]:
 # --------------------------------------------------------------------------- JSON schema -> example
 
 
-_STRING_FORMATS = {"date-time": "2023-11-14T22:13:20Z", "date": "2023-11-14", "time": "22:13:20",
-                   "uuid": "00000000-0000-4000-8000-000000000000", "email": "fake@example.com",
-                   "uri": "https://example.com/", "ipv4": "127.0.0.1", "duration": "P1D"}
+_STRING_FORMATS = {
+    "date-time": "2023-11-14T22:13:20Z",
+    "date": "2023-11-14",
+    "time": "22:13:20",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "email": "fake@example.com",
+    "uri": "https://example.com/",
+    "ipv4": "127.0.0.1",
+    "duration": "P1D",
+}
 
 
-def example_from_schema(schema: JSON, text: str, defs: Optional[JSON] = None, depth: int = 0) -> Any:
+def example_from_schema(schema: JSON, text: str, defs: JSON | None = None, depth: int = 0) -> Any:
     """A value valid for `schema`: strings are `text`, ints 1, numbers 1.5, booleans true."""
     if defs is None:
         defs = {**schema.get("definitions", {}), **schema.get("$defs", {})}
@@ -157,7 +175,7 @@ class Answer:
     """The provider-neutral answer: either `text` or a call to `tool` with JSON `arguments`."""
 
     text: str = ""
-    tool: Optional[str] = None
+    tool: str | None = None
     arguments: str = ""
 
     @property
@@ -165,7 +183,7 @@ class Answer:
         return self.arguments if self.tool else self.text
 
 
-def choose_tool(tools: Any, tool_choice: Any) -> Optional[str]:
+def choose_tool(tools: Any, tool_choice: Any) -> str | None:
     """Name of the tool to call: the first one, unless tool_choice says none or names another."""
     if not tools or tool_choice in ("none", {"type": "none"}):
         return None
@@ -177,7 +195,7 @@ def choose_tool(tools: Any, tool_choice: Any) -> Optional[str]:
     return first.get("name") or (first.get("function") or {}).get("name") or (first.get("custom") or {}).get("name")
 
 
-def decide(prompt: str, tool_result: Optional[str], tool: Optional[str], schema: Optional[JSON]) -> Answer:
+def decide(prompt: str, tool_result: str | None, tool: str | None, schema: JSON | None) -> Answer:
     """Shared decision table: tool result -> final text; tools -> call; schema -> JSON; else echo."""
     if tool_result is None and tool:
         return Answer(tool=tool, arguments=json.dumps({"query": prompt}))
@@ -196,8 +214,8 @@ class FakeLLMServer:
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
         self._fail: tuple[int, int] = (0, 0)  # (status, remaining)
-        self._httpd: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
 
     # ---- lifecycle
 
@@ -205,8 +223,7 @@ class FakeLLMServer:
         if self._httpd is None:
             self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
             # A short poll interval makes stop() (shutdown waits for one poll) fast in fixtures.
-            self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), name="fakellm",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), name="fakellm", daemon=True)
             self._thread.start()
         return self
 
@@ -255,7 +272,7 @@ class FakeLLMServer:
             self.requests.append(record)
             return len(self.requests)
 
-    def _take_failure(self) -> Optional[int]:
+    def _take_failure(self) -> int | None:
         with self._lock:
             status, remaining = self._fail
             if remaining <= 0:
@@ -269,8 +286,15 @@ class FakeLLMServer:
         """Record the request and build the reply (headers included)."""
         split = urlsplit(raw_path)
         path = split.path.rstrip("/")
-        number = self._record({"method": method, "path": split.path, "query": dict(parse_qsl(split.query)),
-                               "headers": headers, "json": body})
+        number = self._record(
+            {
+                "method": method,
+                "path": split.path,
+                "query": dict(parse_qsl(split.query)),
+                "headers": headers,
+                "json": body,
+            }
+        )
         # Anthropic by path; for paths neither API serves, by the header the Anthropic SDK always sends.
         anthropic = path.startswith("/v1/messages") or (path not in OPENAI_ROUTES and "anthropic-version" in headers)
         reply = self._route(method, path, body if isinstance(body, dict) else {}, anthropic)
@@ -303,8 +327,12 @@ def error_reply(anthropic: bool, status: int, message: str, model_error: bool = 
         kind = _ANTHROPIC_ERROR_TYPES.get(status, "api_error")
         return Reply(status, {"type": "error", "error": {"type": kind, "message": message}})
     code = "model_not_found" if model_error and status == 404 else _OPENAI_ERROR_CODES.get(status)
-    error = {"message": message, "type": _OPENAI_ERROR_TYPES.get(status, "server_error"),
-             "param": "model" if model_error else None, "code": code}
+    error = {
+        "message": message,
+        "type": _OPENAI_ERROR_TYPES.get(status, "server_error"),
+        "param": "model" if model_error else None,
+        "code": code,
+    }
     return Reply(status, {"error": error})
 
 
@@ -325,36 +353,53 @@ def chat_answer(body: JSON) -> tuple[Answer, int]:
 
 def chat_usage(prompt_tokens: int, answer: Answer) -> JSON:
     completion_tokens = count_words(answer.output)
-    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}}
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    }
 
 
 def chat_completions(server: FakeLLMServer, body: JSON) -> Reply:
     answer, prompt_tokens = chat_answer(body)
-    base = {"id": server.next_id("chatcmpl-fake-"), "created": CREATED, "model": body.get("model"),
-            "service_tier": "default", "system_fingerprint": "fp_fake"}
+    base = {
+        "id": server.next_id("chatcmpl-fake-"),
+        "created": CREATED,
+        "model": body.get("model"),
+        "service_tier": "default",
+        "system_fingerprint": "fp_fake",
+    }
     call_id = server.next_id("call_fake_") if answer.tool else ""
     finish = "tool_calls" if answer.tool else "stop"
     usage = chat_usage(prompt_tokens, answer)
     if body.get("stream"):
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         return Reply(events=chat_stream(base, answer, call_id, usage if include_usage else None))
-    message: JSON = {"role": "assistant", "content": None if answer.tool else answer.text,
-                     "refusal": None, "annotations": []}
+    message: JSON = {
+        "role": "assistant",
+        "content": None if answer.tool else answer.text,
+        "refusal": None,
+        "annotations": [],
+    }
     if answer.tool:
-        message["tool_calls"] = [{"id": call_id, "type": "function",
-                                  "function": {"name": answer.tool, "arguments": answer.arguments}}]
+        message["tool_calls"] = [
+            {"id": call_id, "type": "function", "function": {"name": answer.tool, "arguments": answer.arguments}}
+        ]
     choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
     return Reply(body={**base, "object": "chat.completion", "choices": [choice], "usage": usage})
 
 
-def chat_stream(base: JSON, answer: Answer, call_id: str, usage: Optional[JSON]) -> list[str]:
+def chat_stream(base: JSON, answer: Answer, call_id: str, usage: JSON | None) -> list[str]:
     """Role chunk, content (or tool call) deltas, finish chunk, optional usage chunk, [DONE]."""
 
-    def chunk(delta: Optional[JSON], finish: Optional[str] = None) -> str:
+    def chunk(delta: JSON | None, finish: str | None = None) -> str:
         choices = [] if delta is None else [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
         data = {**base, "object": "chat.completion.chunk", "choices": choices}
         if usage is not None:  # like the real API: null on every chunk but the last when usage is requested
@@ -365,14 +410,16 @@ def chat_stream(base: JSON, answer: Answer, call_id: str, usage: Optional[JSON])
     if answer.tool:
         start = {"index": 0, "id": call_id, "type": "function", "function": {"name": answer.tool, "arguments": ""}}
         frames.append(chunk({"tool_calls": [start]}))
-        frames += [chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
-                   for piece in pieces(answer.arguments)]
+        frames += [
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
+            for piece in pieces(answer.arguments)
+        ]
     else:
         frames += [chunk({"content": p}) for p in pieces(answer.text)]
     frames.append(chunk({}, "tool_calls" if answer.tool else "stop"))
     if usage is not None:
         frames.append(chunk(None))
-    return frames + [sse("[DONE]")]
+    return [*frames, sse("[DONE]")]
 
 
 # --------------------------------------------------------------------------- OpenAI responses
@@ -394,28 +441,53 @@ def responses_answer(body: JSON) -> tuple[Answer, int]:
     return answer, count_words(*texts)
 
 
-def response_object(body: JSON, response_id: str, status: str, output: list[JSON], usage: Optional[JSON]) -> JSON:
-    return {"id": response_id, "object": "response", "created_at": CREATED, "status": status,
-            "completed_at": CREATED if status == "completed" else None, "error": None,
-            "incomplete_details": None, "instructions": body.get("instructions"),
-            "max_output_tokens": body.get("max_output_tokens"), "model": body.get("model"), "output": output,
-            "parallel_tool_calls": body.get("parallel_tool_calls", True),
-            "previous_response_id": body.get("previous_response_id"),
-            "reasoning": {"effort": None, "summary": None}, "store": body.get("store", True),
-            "temperature": body.get("temperature", 1.0),
-            "text": {"format": (body.get("text") or {}).get("format") or {"type": "text"}, "verbosity": "medium"},
-            "tool_choice": body.get("tool_choice", "auto"), "tools": body.get("tools") or [],
-            "top_p": body.get("top_p", 1.0), "truncation": "disabled", "usage": usage,
-            "user": None, "metadata": body.get("metadata") or {}}
+def response_object(body: JSON, response_id: str, status: str, output: list[JSON], usage: JSON | None) -> JSON:
+    return {
+        "id": response_id,
+        "object": "response",
+        "created_at": CREATED,
+        "status": status,
+        "completed_at": CREATED if status == "completed" else None,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": body.get("instructions"),
+        "max_output_tokens": body.get("max_output_tokens"),
+        "model": body.get("model"),
+        "output": output,
+        "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "previous_response_id": body.get("previous_response_id"),
+        "reasoning": {"effort": None, "summary": None},
+        "store": body.get("store", True),
+        "temperature": body.get("temperature", 1.0),
+        "text": {"format": (body.get("text") or {}).get("format") or {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": body.get("tool_choice", "auto"),
+        "tools": body.get("tools") or [],
+        "top_p": body.get("top_p", 1.0),
+        "truncation": "disabled",
+        "usage": usage,
+        "user": None,
+        "metadata": body.get("metadata") or {},
+    }
 
 
 def output_item(server: FakeLLMServer, answer: Answer) -> JSON:
     """The completed output item: a function call or an assistant message."""
     if answer.tool:
-        return {"id": server.next_id("fc_fake_"), "type": "function_call", "status": "completed",
-                "arguments": answer.arguments, "call_id": server.next_id("call_fake_"), "name": answer.tool}
-    return {"id": server.next_id("msg_fake_"), "type": "message", "status": "completed", "role": "assistant",
-            "content": [text_part(answer.text)]}
+        return {
+            "id": server.next_id("fc_fake_"),
+            "type": "function_call",
+            "status": "completed",
+            "arguments": answer.arguments,
+            "call_id": server.next_id("call_fake_"),
+            "name": answer.tool,
+        }
+    return {
+        "id": server.next_id("msg_fake_"),
+        "type": "message",
+        "status": "completed",
+        "role": "assistant",
+        "content": [text_part(answer.text)],
+    }
 
 
 def text_part(text: str) -> JSON:
@@ -425,9 +497,13 @@ def text_part(text: str) -> JSON:
 def responses(server: FakeLLMServer, body: JSON) -> Reply:
     answer, input_tokens = responses_answer(body)
     output_tokens = count_words(answer.output)
-    usage = {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-             "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
-             "total_tokens": input_tokens + output_tokens}
+    usage = {
+        "input_tokens": input_tokens,
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+        "output_tokens": output_tokens,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": input_tokens + output_tokens,
+    }
     response_id = server.next_id("resp_fake_")
     item = output_item(server, answer)
     final = response_object(body, response_id, "completed", [item], usage)
@@ -440,21 +516,35 @@ def responses(server: FakeLLMServer, body: JSON) -> Reply:
 def responses_stream(pending: JSON, final: JSON, item: JSON, answer: Answer) -> list[str]:
     """The real event sequence, each frame carrying `event:` and a `sequence_number`."""
     at = {"item_id": item["id"], "output_index": 0}
-    events: list[JSON] = [{"type": "response.created", "response": pending},
-                          {"type": "response.in_progress", "response": pending}]
+    events: list[JSON] = [
+        {"type": "response.created", "response": pending},
+        {"type": "response.in_progress", "response": pending},
+    ]
     if answer.tool:
-        events.append({"type": "response.output_item.added", "output_index": 0,
-                       "item": {**item, "status": "in_progress", "arguments": ""}})
-        events += [{"type": "response.function_call_arguments.delta", **at, "delta": p}
-                   for p in pieces(answer.arguments)]
+        events.append(
+            {
+                "type": "response.output_item.added",
+                "output_index": 0,
+                "item": {**item, "status": "in_progress", "arguments": ""},
+            }
+        )
+        events += [
+            {"type": "response.function_call_arguments.delta", **at, "delta": p} for p in pieces(answer.arguments)
+        ]
         events.append({"type": "response.function_call_arguments.done", **at, "arguments": answer.arguments})
     else:
         part_at = {**at, "content_index": 0}
-        events.append({"type": "response.output_item.added", "output_index": 0,
-                       "item": {**item, "status": "in_progress", "content": []}})
+        events.append(
+            {
+                "type": "response.output_item.added",
+                "output_index": 0,
+                "item": {**item, "status": "in_progress", "content": []},
+            }
+        )
         events.append({"type": "response.content_part.added", **part_at, "part": text_part("")})
-        events += [{"type": "response.output_text.delta", **part_at, "delta": p, "logprobs": []}
-                   for p in pieces(answer.text)]
+        events += [
+            {"type": "response.output_text.delta", **part_at, "delta": p, "logprobs": []} for p in pieces(answer.text)
+        ]
         events.append({"type": "response.output_text.done", **part_at, "text": answer.text, "logprobs": []})
         events.append({"type": "response.content_part.done", **part_at, "part": text_part(answer.text)})
     events.append({"type": "response.output_item.done", "output_index": 0, "item": item})
@@ -476,21 +566,39 @@ def embeddings(server: FakeLLMServer, body: JSON) -> Reply:
         encoded: Any = base64.b64encode(struct.pack("<8f", *vector)).decode() if as_base64 else vector
         data.append({"object": "embedding", "index": index, "embedding": encoded})
     tokens = count_words(*(v if isinstance(v, str) else " ".join(map(str, v)) for v in inputs))
-    return Reply(body={"object": "list", "data": data, "model": body.get("model"),
-                       "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+    return Reply(
+        body={
+            "object": "list",
+            "data": data,
+            "model": body.get("model"),
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+    )
 
 
 def completions(server: FakeLLMServer, body: JSON) -> Reply:
     raw = body.get("prompt", "")
     prompts = [str(p) for p in raw] if isinstance(raw, list) else [str(raw)]
-    choices = [{"text": f"echo: {p}", "index": i, "logprobs": None, "finish_reason": "stop"}
-               for i, p in enumerate(prompts)]
+    choices = [
+        {"text": f"echo: {p}", "index": i, "logprobs": None, "finish_reason": "stop"} for i, p in enumerate(prompts)
+    ]
     prompt_tokens, completion_tokens = count_words(*prompts), count_words(*(c["text"] for c in choices))
-    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-             "total_tokens": prompt_tokens + completion_tokens}
-    return Reply(body={"id": server.next_id("cmpl-fake-"), "object": "text_completion", "created": CREATED,
-                       "model": body.get("model"), "system_fingerprint": "fp_fake", "choices": choices,
-                       "usage": usage})
+    usage = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+    return Reply(
+        body={
+            "id": server.next_id("cmpl-fake-"),
+            "object": "text_completion",
+            "created": CREATED,
+            "model": body.get("model"),
+            "system_fingerprint": "fp_fake",
+            "choices": choices,
+            "usage": usage,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- Anthropic messages
@@ -520,24 +628,39 @@ def tool_results(content: Any) -> list[str]:
 
 
 def anthropic_usage(input_tokens: int, output_tokens: int) -> JSON:
-    return {"input_tokens": input_tokens, "output_tokens": output_tokens, "cache_creation_input_tokens": 0,
-            "cache_read_input_tokens": 0, "cache_creation": {"ephemeral_5m_input_tokens": 0,
-                                                             "ephemeral_1h_input_tokens": 0},
-            "service_tier": "standard"}
+    return {
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+        "service_tier": "standard",
+    }
 
 
 def messages(server: FakeLLMServer, body: JSON) -> Reply:
     answer, input_tokens = anthropic_answer(body)
     output_tokens = count_words(answer.output)
     if answer.tool:
-        block: JSON = {"type": "tool_use", "id": server.next_id("toolu_fake_"), "name": answer.tool,
-                       "input": json.loads(answer.arguments)}
+        block: JSON = {
+            "type": "tool_use",
+            "id": server.next_id("toolu_fake_"),
+            "name": answer.tool,
+            "input": json.loads(answer.arguments),
+        }
     else:
         block = {"type": "text", "text": answer.text}
     stop_reason = "tool_use" if answer.tool else "end_turn"
-    message = {"id": server.next_id("msg_fake_"), "type": "message", "role": "assistant",
-               "model": body.get("model"), "content": [block], "stop_reason": stop_reason,
-               "stop_sequence": None, "usage": anthropic_usage(input_tokens, output_tokens)}
+    message = {
+        "id": server.next_id("msg_fake_"),
+        "type": "message",
+        "role": "assistant",
+        "model": body.get("model"),
+        "content": [block],
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": anthropic_usage(input_tokens, output_tokens),
+    }
     if not body.get("stream"):
         return Reply(body=message)
     start = {**message, "content": [], "stop_reason": None, "usage": anthropic_usage(input_tokens, 1)}
@@ -553,14 +676,17 @@ def messages_stream(start: JSON, block: JSON, answer: Answer, stop_reason: str, 
         opening = {**block, "text": ""}
         deltas = [{"type": "text_delta", "text": p} for p in pieces(answer.text)]
     usage = {"input_tokens": start["usage"]["input_tokens"], "output_tokens": output_tokens}
-    events: list[JSON] = [{"type": "message_start", "message": start},
-                          {"type": "content_block_start", "index": 0, "content_block": opening},
-                          {"type": "ping"}]
+    events: list[JSON] = [
+        {"type": "message_start", "message": start},
+        {"type": "content_block_start", "index": 0, "content_block": opening},
+        {"type": "ping"},
+    ]
     events += [{"type": "content_block_delta", "index": 0, "delta": d} for d in deltas]
-    events += [{"type": "content_block_stop", "index": 0},
-               {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-                "usage": usage},
-               {"type": "message_stop"}]
+    events += [
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None}, "usage": usage},
+        {"type": "message_stop"},
+    ]
     return [sse(event, event["type"]) for event in events]
 
 
@@ -568,8 +694,12 @@ def count_tokens(server: FakeLLMServer, body: JSON) -> Reply:
     return Reply(body={"input_tokens": anthropic_answer(body)[1]})
 
 
-OPENAI_ROUTES = {"/v1/chat/completions": chat_completions, "/v1/responses": responses,
-                 "/v1/embeddings": embeddings, "/v1/completions": completions}
+OPENAI_ROUTES = {
+    "/v1/chat/completions": chat_completions,
+    "/v1/responses": responses,
+    "/v1/embeddings": embeddings,
+    "/v1/completions": completions,
+}
 ANTHROPIC_ROUTES = {"/v1/messages": messages, "/v1/messages/count_tokens": count_tokens}
 
 

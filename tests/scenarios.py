@@ -84,7 +84,12 @@ async def snap_error(call: Callable[[], Any]) -> dict[str, Any]:
     try:
         await maybe(call())
     except (openai.APIStatusError, anthropic.APIStatusError) as error:
-        return {"error": type(error).__name__, "status": error.status_code, "body": error.body, "request_id": error.request_id}
+        return {
+            "error": type(error).__name__,
+            "status": error.status_code,
+            "body": error.body,
+            "request_id": error.request_id,
+        }
     raise AssertionError("the call did not raise")
 
 
@@ -107,12 +112,16 @@ async def chat_tools(c: Any) -> Any:
 
 
 async def chat_stream(c: Any) -> Any:
-    return await snap_stream(await maybe(c.chat.completions.create(model=GPT, messages=user("stream this"), stream=True)))
+    return await snap_stream(
+        await maybe(c.chat.completions.create(model=GPT, messages=user("stream this"), stream=True))
+    )
 
 
 async def chat_stream_usage(c: Any) -> Any:
     stream = await maybe(
-        c.chat.completions.create(model=GPT, messages=user("stream usage"), stream=True, stream_options={"include_usage": True})
+        c.chat.completions.create(
+            model=GPT, messages=user("stream usage"), stream=True, stream_options={"include_usage": True}
+        )
     )
     return await snap_stream(stream)
 
@@ -184,15 +193,23 @@ async def openai_404(c: Any) -> Any:
 
 
 async def messages_create(c: Any) -> Any:
-    return snap(await maybe(c.messages.create(model=CLAUDE, max_tokens=64, system="be kind", messages=user("hello claude"))))
+    return snap(
+        await maybe(c.messages.create(model=CLAUDE, max_tokens=64, system="be kind", messages=user("hello claude")))
+    )
 
 
 async def messages_tool_use(c: Any) -> Any:
-    return snap(await maybe(c.messages.create(model=CLAUDE, max_tokens=64, messages=user("weather Rome"), tools=[CLAUDE_WEATHER])))
+    return snap(
+        await maybe(
+            c.messages.create(model=CLAUDE, max_tokens=64, messages=user("weather Rome"), tools=[CLAUDE_WEATHER])
+        )
+    )
 
 
 async def messages_stream(c: Any) -> Any:
-    return await snap_stream(await maybe(c.messages.create(model=CLAUDE, max_tokens=64, messages=user("go fast"), stream=True)))
+    return await snap_stream(
+        await maybe(c.messages.create(model=CLAUDE, max_tokens=64, messages=user("go fast"), stream=True))
+    )
 
 
 async def messages_stream_helper(c: Any) -> Any:

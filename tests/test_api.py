@@ -9,8 +9,19 @@ import traceops_nb
 
 
 def test_exported_names() -> None:
-    expected = {"Recorder", "Replayer", "cassette", "load_cassette", "save_cassette", "Trace", "CassetteError",
-                "CassetteNotFoundError", "CassetteMismatchError", "CassetteExhaustedError", "CassetteFormatError"}
+    expected = {
+        "Recorder",
+        "Replayer",
+        "cassette",
+        "load_cassette",
+        "save_cassette",
+        "Trace",
+        "CassetteError",
+        "CassetteNotFoundError",
+        "CassetteMismatchError",
+        "CassetteExhaustedError",
+        "CassetteFormatError",
+    }
     assert expected <= set(traceops_nb.__all__)
     assert all(hasattr(traceops_nb, name) for name in traceops_nb.__all__)
 

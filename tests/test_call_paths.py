@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from conftest import make_client
+from fakellm import FakeLLMServer
 from scenarios import SCENARIOS
 
-from fakellm import FakeLLMServer
 from traceops_nb import Recorder, Replayer
 
 

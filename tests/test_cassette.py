@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import make_client
+from fakellm import FakeLLMServer
 from scenarios import GPT, user
 
-from fakellm import FakeLLMServer
 from traceops_nb import CassetteFormatError, Recorder, Replayer, cassette, load_cassette, save_cassette
 from traceops_nb import cassette_file as cassette_module
 

@@ -12,9 +12,9 @@ import httpx2
 import openai
 import pytest
 from conftest import make_client
+from fakellm import FakeLLMServer
 from scenarios import CLAUDE, GPT, user
 
-from fakellm import FakeLLMServer
 from traceops_nb import CassetteMismatchError, Recorder, Replayer, load_cassette
 
 
@@ -110,7 +110,9 @@ def test_calls_outside_a_session_are_not_recorded(server: FakeLLMServer, cassett
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
-def test_a_miss_is_neither_wrapped_nor_retried_by_the_sdk(provider: str, server: FakeLLMServer, cassette_path: Path) -> None:
+def test_a_miss_is_neither_wrapped_nor_retried_by_the_sdk(
+    provider: str, server: FakeLLMServer, cassette_path: Path
+) -> None:
     client = make_client(provider, server, max_retries=3)
     with Recorder(cassette_path, mode="rewrite"):
         pass

@@ -9,26 +9,38 @@ from __future__ import annotations
 import asyncio
 import json
 import warnings
-from typing import Any, Iterator, Literal, Optional
+from collections.abc import Iterator
+from typing import Any, Literal
 
 import anthropic
 import openai
 import pytest
 from anthropic.types import Message, RawMessageStreamEvent
+from fakellm import FakeLLMServer  # same import as conftest.py (tests/ is not a package)
 from openai.types.chat import ChatCompletion
 from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import BaseModel, TypeAdapter
 
-from fakellm import FakeLLMServer  # same import as conftest.py (tests/ is not a package)
-
 GPT = "gpt-4o-mini"
 CLAUDE = "claude-sonnet-4-6"  # current in anthropic 2.14: no deprecation warning
-WEATHER_TOOL: Any = {"type": "function", "function": {"name": "get_weather", "parameters": {
-    "type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}}}
-LOOKUP_TOOL: Any = {"type": "function", "name": "lookup", "strict": False,
-                    "parameters": {"type": "object", "properties": {}}}  # Responses-API tool shape
-CLAUDE_TOOL: Any = {"name": "get_weather", "description": "Weather lookup",
-               "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}}}
+WEATHER_TOOL: Any = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]},
+    },
+}
+LOOKUP_TOOL: Any = {
+    "type": "function",
+    "name": "lookup",
+    "strict": False,
+    "parameters": {"type": "object", "properties": {}},
+}  # Responses-API tool shape
+CLAUDE_TOOL: Any = {
+    "name": "get_weather",
+    "description": "Weather lookup",
+    "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}},
+}
 
 
 class Address(BaseModel):
@@ -44,7 +56,7 @@ class Person(BaseModel):
     tags: list[str]
     address: Address
     mood: Literal["happy", "sad"]
-    nickname: Optional[str] = None
+    nickname: str | None = None
 
 
 @pytest.fixture
@@ -126,8 +138,9 @@ def test_raw_bodies_validate_against_sdk_models(oai: openai.OpenAI, claude: anth
     assert "response.function_call_arguments.done" in [e["type"] for e in events]
     for event in events:
         TypeAdapter(ResponseStreamEvent).validate_python(event)
-    with claude.messages.with_streaming_response.create(model=CLAUDE, max_tokens=9, messages=user("v"),
-                                                        tools=[CLAUDE_TOOL], stream=True) as resp:
+    with claude.messages.with_streaming_response.create(
+        model=CLAUDE, max_tokens=9, messages=user("v"), tools=[CLAUDE_TOOL], stream=True
+    ) as resp:
         events = sse_payloads(resp.iter_lines())
     assert events[2] == {"type": "ping"}
     for event in events[:2] + events[3:]:
@@ -139,13 +152,17 @@ def test_raw_bodies_validate_against_sdk_models(oai: openai.OpenAI, claude: anth
 
 def test_chat_create_plain(oai: openai.OpenAI) -> None:
     completion = oai.chat.completions.create(
-        model=GPT, messages=[{"role": "system", "content": "be brief"}, *user("hello big world")])
+        model=GPT, messages=[{"role": "system", "content": "be brief"}, *user("hello big world")]
+    )
     choice = completion.choices[0]
     assert choice.message.content == "echo: hello big world" and choice.finish_reason == "stop"
     assert (completion.id, completion.created, completion.model) == ("chatcmpl-fake-1", 1700000000, GPT)
     assert completion.usage is not None
     assert (completion.usage.prompt_tokens, completion.usage.completion_tokens, completion.usage.total_tokens) == (
-        5, 4, 9)
+        5,
+        4,
+        9,
+    )
 
 
 def test_chat_create_with_tools_then_tool_result(oai: openai.OpenAI) -> None:
@@ -157,8 +174,11 @@ def test_chat_create_with_tools_then_tool_result(oai: openai.OpenAI) -> None:
     assert call.function.name == "get_weather"
     assert json.loads(call.function.arguments) == {"query": "weather in Paris"}
 
-    history = [*user("weather in Paris"), message.model_dump(exclude_none=True),
-               {"role": "tool", "tool_call_id": call.id, "content": "sunny"}]
+    history = [
+        *user("weather in Paris"),
+        message.model_dump(exclude_none=True),
+        {"role": "tool", "tool_call_id": call.id, "content": "sunny"},
+    ]
     second = oai.chat.completions.create(model=GPT, messages=history, tools=[WEATHER_TOOL])
     assert second.choices[0].message.content == "final: sunny" and second.choices[0].finish_reason == "stop"
 
@@ -174,8 +194,11 @@ def test_chat_stream_without_usage(oai: openai.OpenAI, server: FakeLLMServer) ->
 
 
 def test_chat_stream_with_usage(oai: openai.OpenAI) -> None:
-    chunks = list(oai.chat.completions.create(
-        model=GPT, messages=user("count these words"), stream=True, stream_options={"include_usage": True}))
+    chunks = list(
+        oai.chat.completions.create(
+            model=GPT, messages=user("count these words"), stream=True, stream_options={"include_usage": True}
+        )
+    )
     assert chunks[-1].choices == [] and chunks[-1].usage is not None
     assert (chunks[-1].usage.prompt_tokens, chunks[-1].usage.completion_tokens) == (3, 4)
     assert chunks[-2].choices[0].finish_reason == "stop"
@@ -183,8 +206,9 @@ def test_chat_stream_with_usage(oai: openai.OpenAI) -> None:
 
 
 def test_chat_stream_tool_call(oai: openai.OpenAI) -> None:
-    chunks = list(oai.chat.completions.create(
-        model=GPT, messages=user("rain in Oslo"), tools=[WEATHER_TOOL], stream=True))
+    chunks = list(
+        oai.chat.completions.create(model=GPT, messages=user("rain in Oslo"), tools=[WEATHER_TOOL], stream=True)
+    )
     calls = [tc for c in chunks if c.choices for tc in c.choices[0].delta.tool_calls or []]
     assert calls[0].id == "call_fake_1" and calls[0].function and calls[0].function.name == "get_weather"
     arguments = "".join(tc.function.arguments or "" for tc in calls if tc.function)
@@ -228,8 +252,10 @@ def test_responses_input_items_and_function_call(oai: openai.OpenAI) -> None:
     call = first.output[0]
     assert call.type == "function_call" and call.name == "lookup"
     assert json.loads(call.arguments) == {"query": "find Bob"}
-    items += [call.model_dump(exclude_none=True), {"type": "function_call_output", "call_id": call.call_id,
-                                                  "output": "Bob is here"}]
+    items += [
+        call.model_dump(exclude_none=True),
+        {"type": "function_call_output", "call_id": call.call_id, "output": "Bob is here"},
+    ]
     second = oai.responses.create(model=GPT, input=items, tools=[LOOKUP_TOOL])
     assert second.output_text == "final: Bob is here"
 
@@ -237,10 +263,18 @@ def test_responses_input_items_and_function_call(oai: openai.OpenAI) -> None:
 def test_responses_create_stream(oai: openai.OpenAI) -> None:
     events = list(oai.responses.create(model=GPT, input="one two", stream=True))
     assert [e.type for e in events] == [
-        "response.created", "response.in_progress", "response.output_item.added", "response.content_part.added",
-        "response.output_text.delta", "response.output_text.delta", "response.output_text.delta",
-        "response.output_text.done", "response.content_part.done", "response.output_item.done",
-        "response.completed"]
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+        "response.output_text.delta",
+        "response.output_text.delta",
+        "response.output_text.delta",
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.completed",
+    ]
     assert [e.sequence_number for e in events] == list(range(len(events)))
     assert "".join(e.delta for e in events if e.type == "response.output_text.delta") == "echo: one two"
     completed = events[-1]
@@ -300,9 +334,14 @@ def test_with_streaming_response(oai: openai.OpenAI) -> None:
     assert json.loads(lines[0].removeprefix("data: "))["object"] == "chat.completion.chunk"
 
 
-@pytest.mark.parametrize(("model", "error"), [("trigger-400", openai.BadRequestError),
-                                              ("trigger-404", openai.NotFoundError),
-                                              ("trigger-429", openai.RateLimitError)])
+@pytest.mark.parametrize(
+    ("model", "error"),
+    [
+        ("trigger-400", openai.BadRequestError),
+        ("trigger-404", openai.NotFoundError),
+        ("trigger-429", openai.RateLimitError),
+    ],
+)
 def test_openai_errors(server: FakeLLMServer, model: str, error: type[openai.APIStatusError]) -> None:
     client = openai.OpenAI(api_key="test-key", base_url=server.openai_base_url, max_retries=2)
     with pytest.raises(error) as info:
@@ -346,8 +385,12 @@ def test_async_openai(server: FakeLLMServer) -> None:
 
 
 def test_messages_create_plain(claude: anthropic.Anthropic) -> None:
-    message = claude.messages.create(model=CLAUDE, max_tokens=100, system="be nice",
-                                     messages=[{"role": "user", "content": [{"type": "text", "text": "hi Claude"}]}])
+    message = claude.messages.create(
+        model=CLAUDE,
+        max_tokens=100,
+        system="be nice",
+        messages=[{"role": "user", "content": [{"type": "text", "text": "hi Claude"}]}],
+    )
     assert message.content[0].type == "text" and message.content[0].text == "echo: hi Claude"
     assert (message.id, message.stop_reason, message.model) == ("msg_fake_1", "end_turn", CLAUDE)
     assert (message.usage.input_tokens, message.usage.output_tokens) == (4, 3)
@@ -360,8 +403,12 @@ def test_messages_tool_use_then_result(claude: anthropic.Anthropic) -> None:
     assert first.stop_reason == "tool_use" and block.type == "tool_use"
     assert (block.id, block.name, block.input) == ("toolu_fake_1", "get_weather", {"query": "weather Rome"})
     result = {"type": "tool_result", "tool_use_id": block.id, "content": [{"type": "text", "text": "hot"}]}
-    second = claude.messages.create(model=CLAUDE, max_tokens=100, tools=[CLAUDE_TOOL], messages=[
-        *user("weather Rome"), first.to_param(), {"role": "user", "content": [result]}])
+    second = claude.messages.create(
+        model=CLAUDE,
+        max_tokens=100,
+        tools=[CLAUDE_TOOL],
+        messages=[*user("weather Rome"), first.to_param(), {"role": "user", "content": [result]}],
+    )
     assert second.content[0].type == "text" and second.content[0].text == "final: hot"
 
 
@@ -369,7 +416,10 @@ def test_messages_create_stream(claude: anthropic.Anthropic) -> None:
     events = list(claude.messages.create(model=CLAUDE, max_tokens=100, messages=user("go fast"), stream=True))
     types = [e.type for e in events]
     assert types == ["message_start", "content_block_start"] + ["content_block_delta"] * 3 + [
-        "content_block_stop", "message_delta", "message_stop"]  # the SDK drops `ping`
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+    ]  # the SDK drops `ping`
     text = "".join(e.delta.text for e in events if e.type == "content_block_delta" and e.delta.type == "text_delta")
     assert text == "echo: go fast"
     delta = events[-2]
@@ -383,15 +433,13 @@ def test_messages_stream_helper(claude: anthropic.Anthropic) -> None:
     assert "".join(texts) == "echo: stream helper" and len(texts) == 3
     assert final.content[0].type == "text" and final.content[0].text == "echo: stream helper"
     assert (final.usage.input_tokens, final.usage.output_tokens, final.stop_reason) == (2, 3, "end_turn")
-    with claude.messages.stream(model=CLAUDE, max_tokens=100, messages=user("use tool"),
-                                tools=[CLAUDE_TOOL]) as stream:
+    with claude.messages.stream(model=CLAUDE, max_tokens=100, messages=user("use tool"), tools=[CLAUDE_TOOL]) as stream:
         tool_message = stream.get_final_message()
     assert tool_message.content[0].type == "tool_use" and tool_message.content[0].input == {"query": "use tool"}
 
 
 def test_messages_parse(claude: anthropic.Anthropic, server: FakeLLMServer) -> None:
-    message = claude.messages.parse(model=CLAUDE, max_tokens=100, messages=user("describe Ada"),
-                                    output_format=Person)
+    message = claude.messages.parse(model=CLAUDE, max_tokens=100, messages=user("describe Ada"), output_format=Person)
     assert_person(message.parsed_output, "echo: describe Ada")
     assert message.parsed_output is not None and message.parsed_output.nickname is None  # not required: omitted
     assert server.requests[0]["json"]["output_config"]["format"]["type"] == "json_schema"
@@ -404,13 +452,15 @@ def test_count_tokens(claude: anthropic.Anthropic, server: FakeLLMServer) -> Non
 
 
 def test_beta_messages_create(claude: anthropic.Anthropic, server: FakeLLMServer) -> None:
-    message = claude.beta.messages.create(model=CLAUDE, max_tokens=100, messages=user("beta hello"),
-                                          betas=["fake-beta-2025"])
+    message = claude.beta.messages.create(
+        model=CLAUDE, max_tokens=100, messages=user("beta hello"), betas=["fake-beta-2025"]
+    )
     assert message.content[0].type == "text" and message.content[0].text == "echo: beta hello"
     assert server.requests[0]["headers"]["anthropic-beta"] == "fake-beta-2025"
     # anthropic 2.14 no longer adds `?beta=true`; older SDKs did, so the server must still accept it.
-    again = claude.beta.messages.create(model=CLAUDE, max_tokens=100, messages=user("beta query"),
-                                        extra_query={"beta": "true"})
+    again = claude.beta.messages.create(
+        model=CLAUDE, max_tokens=100, messages=user("beta query"), extra_query={"beta": "true"}
+    )
     assert again.content[0].type == "text" and again.content[0].text == "echo: beta query"
     assert (server.requests[1]["path"], server.requests[1]["query"]) == ("/v1/messages", {"beta": "true"})
 
@@ -426,8 +476,10 @@ def test_anthropic_bad_request(claude: anthropic.Anthropic) -> None:
     with pytest.raises(anthropic.BadRequestError) as info:
         claude.messages.create(model="trigger-400", max_tokens=100, messages=user("boom"))
     assert info.value.status_code == 400 and info.value.response.headers["x-should-retry"] == "false"
-    assert info.value.body == {"type": "error", "error": {"type": "invalid_request_error",
-                                                          "message": "Error triggered by model 'trigger-400'."}}
+    assert info.value.body == {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": "Error triggered by model 'trigger-400'."},
+    }
 
 
 def test_anthropic_retry_after_500(server: FakeLLMServer) -> None:
@@ -440,8 +492,9 @@ def test_anthropic_retry_after_500(server: FakeLLMServer) -> None:
 
 def test_async_anthropic(server: FakeLLMServer) -> None:
     async def run() -> tuple[str, str]:
-        async with anthropic.AsyncAnthropic(api_key="test-key", base_url=server.anthropic_base_url,
-                                            max_retries=0) as client:
+        async with anthropic.AsyncAnthropic(
+            api_key="test-key", base_url=server.anthropic_base_url, max_retries=0
+        ) as client:
             message = await client.messages.create(model=CLAUDE, max_tokens=100, messages=user("async hi"))
             async with client.messages.stream(model=CLAUDE, max_tokens=100, messages=user("async s")) as stream:
                 text = "".join([t async for t in stream.text_stream])

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from conftest import make_client
+from fakellm import FakeLLMServer
 from scenarios import GPT, WEATHER, user
 
-from fakellm import FakeLLMServer
 from traceops_nb import CassetteExhaustedError, CassetteMismatchError, Recorder, Replayer
 from traceops_nb.interactions import Request
 from traceops_nb.matching import differences, request_key

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from conftest import make_client
+from fakellm import FakeLLMServer
 from scenarios import GPT, user
 
-from fakellm import FakeLLMServer
 from traceops_nb import CassetteMismatchError, CassetteNotFoundError, Recorder, RecordMode, cassette, load_cassette
 from traceops_nb.modes import resolve_mode
 

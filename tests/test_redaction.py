@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from conftest import OPENAI_TEST_KEY, make_client
+from fakellm import FakeLLMServer
 from scenarios import CLAUDE, GPT, user
 
-from fakellm import FakeLLMServer
 from traceops_nb import CassetteSecretError, Recorder, Replayer
 
 

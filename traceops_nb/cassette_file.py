@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -147,7 +148,7 @@ def _from_disk_cache(digest: str) -> list[dict[str, Any]] | None:
 
 
 def _to_disk_cache(digest: str, records: list[dict[str, Any]]) -> None:
-    try:
+    # The cache is an optimisation: a read-only home, or a hand-edited cassette holding a YAML date,
+    # must not break replay.
+    with contextlib.suppress(OSError, TypeError, ValueError):
         atomic_write(_cache_dir() / f"{digest}.json", json.dumps(records, separators=(",", ":")).encode())
-    except (OSError, TypeError, ValueError):
-        pass  # the cache is an optimisation; a read-only home must not break replay

@@ -44,21 +44,19 @@ def without_fields(body: Any, ignore: Sequence[str]) -> Any:
 def _drop(node: Any, parts: list[str]) -> None:
     head, rest = parts[0], parts[1:]
     if isinstance(node, list):
-        if not rest:
-            return  # list items are not removed, only fields inside them
-        if head == "*":
-            children = node
-        else:
-            children = node[int(head) : int(head) + 1] if head.isdigit() else []
-        for child in children:
+        for child in _list_items(node, head) if rest else ():  # list items stay; fields inside go
             _drop(child, rest)
-        return
-    if not isinstance(node, dict) or head not in node:
-        return
-    if rest:
-        _drop(node[head], rest)
-    else:
-        del node[head]
+    elif isinstance(node, dict) and head in node:
+        if rest:
+            _drop(node[head], rest)
+        else:
+            del node[head]
+
+
+def _list_items(items: list[Any], selector: str) -> list[Any]:
+    if selector == "*":
+        return items
+    return items[int(selector) : int(selector) + 1] if selector.isdigit() else []
 
 
 def differences(recorded: Request, live: Request) -> list[str]:

@@ -63,7 +63,9 @@ class Playback:
     def check_all_used(self) -> None:
         left = self.unused()
         if left:
-            lines = "\n  ".join(f"#{i}: {describe(self.interactions[i].provider, self.interactions[i].request)}" for i in left[:5])
+            lines = "\n  ".join(
+                f"#{i}: {describe(self.interactions[i].provider, self.interactions[i].request)}" for i in left[:5]
+            )
             raise CassetteUnusedError(
                 f"{len(left)} of {len(self.interactions)} recorded interactions in {self.cassette} were never "
                 f"played (the code made fewer calls than when it was recorded):\n  {lines}\n{self._fix()}"
@@ -120,8 +122,8 @@ class Playback:
     def _fix(self) -> str:
         target = self.cassette or "<cassette>"
         return (
-            f"To fix it, re-record: run the cell as `%%record {target} --mode rewrite`, pass mode=\"rewrite\" "
-            f"(or \"new_episodes\" to keep what matches and record the rest), or set {ENV_VAR}=rewrite."
+            f'To fix it, re-record: run the cell as `%%record {target} --mode rewrite`, pass mode="rewrite" '
+            f'(or "new_episodes" to keep what matches and record the rest), or set {ENV_VAR}=rewrite.'
         )
 
 

@@ -51,13 +51,17 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def capture(provider: str, record: Request, response: Any, started: float, started_at: str, *, is_async: bool) -> Interaction:
+def capture(
+    provider: str, record: Request, response: Any, started: float, started_at: str, *, is_async: bool
+) -> Interaction:
     """Start the interaction from the response head; its body is filled in as the SDK reads it."""
     is_stream = response.headers.get("content-type", "").startswith("text/event-stream")
     interaction = Interaction(
         provider=provider,
         request=record,
-        response=Response(status=response.status_code, headers=keep_headers(response.headers.items(), RESPONSE_HEADERS)),
+        response=Response(
+            status=response.status_code, headers=keep_headers(response.headers.items(), RESPONSE_HEADERS)
+        ),
         stream=is_stream,
         started_at=started_at,
     )

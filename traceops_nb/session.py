@@ -11,11 +11,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from . import cassette_file
-from . import intercept
+from . import cassette_file, intercept
+from .interactions import Interaction, Request
 from .intercept import context
 from .intercept.fastpath import REPLAYED
-from .interactions import Interaction, Request
 from .modes import RecordMode, ResolvedMode, resolve_mode
 from .playback import Playback, http_response
 from .recording import capture, now_iso, request_record
@@ -113,7 +112,9 @@ class Session:
     async def __aenter__(self) -> Session:
         return self.__enter__()
 
-    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.__exit__(kind, error, tb)
 
     def _start(self) -> None:
@@ -121,14 +122,22 @@ class Session:
             raise RuntimeError("this session is already active; create a new one for each block")
         intercept.install()
         mode, exists = self.mode.mode, self.path is not None and self.path.exists()
-        replays = mode is RecordMode.NONE or (mode is RecordMode.ONCE and exists) or (mode is RecordMode.NEW_EPISODES and exists)
+        replays = (
+            mode is RecordMode.NONE
+            or (mode is RecordMode.ONCE and exists)
+            or (mode is RecordMode.NEW_EPISODES and exists)
+        )
         self._can_record = mode is not RecordMode.NONE and not (mode is RecordMode.ONCE and exists)
         if replays:
             if self.path is None:
                 raise ValueError(f"mode {mode.value!r} replays, so it needs a cassette path")
             interactions = cassette_file.read_interactions(self.path)
             self._playback = Playback(
-                interactions, cassette=self.path, mode=self.mode, ignore=self.ignore_fields, allow_repeats=self.allow_repeats
+                interactions,
+                cassette=self.path,
+                mode=self.mode,
+                ignore=self.ignore_fields,
+                allow_repeats=self.allow_repeats,
             )
         if not self._can_record:
             self._set_placeholder_keys()
@@ -215,7 +224,9 @@ class Recorder(Session):
     or "none" (replay only), which is how CI replays code that records on a developer's machine.
     """
 
-    def __init__(self, save_to: str | os.PathLike[str] | None = None, *, mode: str | RecordMode | None = None, **options: Any) -> None:
+    def __init__(
+        self, save_to: str | os.PathLike[str] | None = None, *, mode: str | RecordMode | None = None, **options: Any
+    ) -> None:
         super().__init__(save_to, resolve_mode(mode, RecordMode.REWRITE), **options)
 
 

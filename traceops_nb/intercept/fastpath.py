@@ -37,7 +37,9 @@ def replay_sync(call: context.Call, client: Any, cast_to: Any, options: Any, str
     return _answer(call, client, cast_to, prepared, stream, stream_cls)
 
 
-async def replay_async(call: context.Call, client: Any, cast_to: Any, options: Any, stream: bool, stream_cls: Any) -> Any:
+async def replay_async(
+    call: context.Call, client: Any, cast_to: Any, options: Any, stream: bool, stream_cls: Any
+) -> Any:
     if not _eligible(call, options):
         return MISS
     copied = _copy(client, options)
@@ -73,7 +75,9 @@ def _answer(call: context.Call, client: Any, cast_to: Any, options: Any, stream:
     response = http_response(played, request, module.Response)
     setattr(response, REPLAYED, True)
     cast_to = client._maybe_override_cast_to(cast_to, options)
-    return client._process_response(cast_to=cast_to, options=options, response=response, stream=stream, stream_cls=stream_cls)
+    return client._process_response(
+        cast_to=cast_to, options=options, response=response, stream=stream, stream_cls=stream_cls
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -130,7 +134,7 @@ def _http_module_for(client_type: type) -> Any:
 
 
 def _http_module(http_client: Any) -> Any:
-    return _http_module_for(type(http_client))
+    return _http_module_for(type(http_client))  # type: ignore[arg-type]
 
 
 # -- fast validation of replayed response data --------------------------------------------------
@@ -153,17 +157,26 @@ def install_fast_validation() -> None:
 def _validating(original: Any) -> Any:
     @functools.wraps(original)
     def process(self: Any, *, data: Any, cast_to: Any, response: Any) -> Any:
-        if not getattr(response, REPLAYED, False) or data is None or cast_to is object:
-            return original(self, data=data, cast_to=cast_to, response=response)
-        adapter = _adapter(cast_to)
-        if adapter is not None and not getattr(self, "_strict_response_validation", False):
-            try:
-                return adapter.validate_python(data)
-            except Exception:  # the SDK's lenient construct accepts what validation refuses
-                pass
+        if getattr(response, REPLAYED, False) and not getattr(self, "_strict_response_validation", False):
+            validated = _validate(data, cast_to)
+            if validated is not MISS:
+                return validated
         return original(self, data=data, cast_to=cast_to, response=response)
 
     return process
+
+
+def _validate(data: Any, cast_to: Any) -> Any:
+    """Compiled pydantic validation, or MISS where the SDK's lenient construct must decide."""
+    if data is None or cast_to is object:
+        return MISS
+    adapter = _adapter(cast_to)
+    if adapter is None:
+        return MISS
+    try:
+        return adapter.validate_python(data)
+    except ValueError:  # pydantic's ValidationError: the SDK's construct accepts what validation refuses
+        return MISS
 
 
 def _adapter(cast_to: Any) -> Any:

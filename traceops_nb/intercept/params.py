@@ -116,7 +116,10 @@ def _walk(annotation: Any, property_info: type, seen: set[int]) -> bool:
     args = typing.get_args(annotation)
     if origin is typing.Annotated or origin is typing_extensions.Annotated:
         extras = getattr(annotation, "__metadata__", ())
-        if any(isinstance(extra, property_info) and (extra.alias or extra.format) for extra in extras):
+        if any(
+            isinstance(extra, property_info) and (getattr(extra, "alias", None) or getattr(extra, "format", None))
+            for extra in extras
+        ):
             return True
         return _walk(args[0], property_info, seen)
     return any(_walk(arg, property_info, seen) for arg in args)

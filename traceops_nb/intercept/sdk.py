@@ -29,7 +29,7 @@ def install() -> None:
 
 
 def _wrap(client_class: type, provider: str, *, is_async: bool) -> None:
-    original = client_class.request
+    original = client_class.request  # type: ignore[attr-defined]
     if getattr(original, _MARK, False):
         return
     wrapper = _async_request(original, provider) if is_async else _sync_request(original, provider)

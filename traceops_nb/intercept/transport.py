@@ -27,7 +27,7 @@ def install() -> None:
 
 
 def _wrap(client_class: type, response_class: type, *, is_async: bool) -> None:
-    original = client_class.send
+    original = client_class.send  # type: ignore[attr-defined]
     if getattr(original, _MARK, False):
         return
     make = _async_send if is_async else _sync_send

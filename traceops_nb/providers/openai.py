@@ -89,11 +89,17 @@ def _output(operation: str, body: dict[str, Any]) -> dict[str, Any]:
         return {"output_text": first.get("text") or "", "finish_reason": first.get("finish_reason")}
     message = first.get("message") or {}
     calls = tuple(
-        ToolCall(name=call["function"]["name"], arguments=_arguments(call["function"].get("arguments")), id=call.get("id"))
+        ToolCall(
+            name=call["function"]["name"], arguments=_arguments(call["function"].get("arguments")), id=call.get("id")
+        )
         for call in message.get("tool_calls") or []
         if call.get("function")
     )
-    return {"output_text": message.get("content") or "", "tool_calls": calls, "finish_reason": first.get("finish_reason")}
+    return {
+        "output_text": message.get("content") or "",
+        "tool_calls": calls,
+        "finish_reason": first.get("finish_reason"),
+    }
 
 
 def _responses_output(body: dict[str, Any]) -> dict[str, Any]:
@@ -103,7 +109,9 @@ def _responses_output(body: dict[str, Any]) -> dict[str, Any]:
         if item.get("type") == "message":
             text.extend(part.get("text") for part in item.get("content") or [] if part.get("type") == "output_text")
         elif item.get("type") == "function_call":
-            calls.append(ToolCall(name=item.get("name", ""), arguments=_arguments(item.get("arguments")), id=item.get("call_id")))
+            calls.append(
+                ToolCall(name=item.get("name", ""), arguments=_arguments(item.get("arguments")), id=item.get("call_id"))
+            )
     return {"output_text": join_text(text), "tool_calls": tuple(calls), "finish_reason": body.get("status")}
 
 
