@@ -25,6 +25,7 @@ import json
 import re
 import struct
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -195,11 +196,17 @@ def choose_tool(tools: Any, tool_choice: Any) -> str | None:
     return first.get("name") or (first.get("function") or {}).get("name") or (first.get("custom") or {}).get("name")
 
 
-def decide(prompt: str, tool_result: str | None, tool: str | None, schema: JSON | None) -> Answer:
-    """Shared decision table: tool result -> final text; tools -> call; schema -> JSON; else echo."""
+def decide(
+    prompt: str, tool_result: str | None, tool: str | None, schema: JSON | None, replies: Mapping[str, str]
+) -> Answer:
+    """Shared decision table: tool result -> final text; tools -> call; schema -> JSON; else echo.
+
+    `replies` scripts realistic answers: the prompt (or tool result) it names gets that text instead.
+    """
     if tool_result is None and tool:
         return Answer(tool=tool, arguments=json.dumps({"query": prompt}))
     text = f"final: {tool_result}" if tool_result is not None else f"echo: {prompt}"
+    text = replies.get(tool_result if tool_result is not None else prompt, text)
     return Answer(text=json.dumps(example_from_schema(schema, text)) if schema else text)
 
 
@@ -211,6 +218,7 @@ class FakeLLMServer:
 
     def __init__(self) -> None:
         self.requests: list[JSON] = []
+        self.replies: dict[str, str] = {}  # scripted answers: prompt or tool result -> reply text
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
         self._fail: tuple[int, int] = (0, 0)  # (status, remaining)
@@ -339,7 +347,7 @@ def error_reply(anthropic: bool, status: int, message: str, model_error: bool = 
 # --------------------------------------------------------------------------- OpenAI chat completions
 
 
-def chat_answer(body: JSON) -> tuple[Answer, int]:
+def chat_answer(body: JSON, replies: Mapping[str, str]) -> tuple[Answer, int]:
     messages: list[JSON] = body.get("messages") or []
     texts = [text_of(m.get("content")) for m in messages]
     prompt = next((text_of(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
@@ -347,7 +355,7 @@ def chat_answer(body: JSON) -> tuple[Answer, int]:
     tool_result = text_of(last.get("content")) if last.get("role") == "tool" else None
     fmt = body.get("response_format") or {}
     schema = (fmt.get("json_schema") or {}).get("schema", {}) if fmt.get("type") == "json_schema" else None
-    answer = decide(prompt, tool_result, choose_tool(body.get("tools"), body.get("tool_choice")), schema)
+    answer = decide(prompt, tool_result, choose_tool(body.get("tools"), body.get("tool_choice")), schema, replies)
     return answer, count_words(*texts)
 
 
@@ -368,7 +376,7 @@ def chat_usage(prompt_tokens: int, answer: Answer) -> JSON:
 
 
 def chat_completions(server: FakeLLMServer, body: JSON) -> Reply:
-    answer, prompt_tokens = chat_answer(body)
+    answer, prompt_tokens = chat_answer(body, server.replies)
     base = {
         "id": server.next_id("chatcmpl-fake-"),
         "created": CREATED,
@@ -425,7 +433,7 @@ def chat_stream(base: JSON, answer: Answer, call_id: str, usage: JSON | None) ->
 # --------------------------------------------------------------------------- OpenAI responses
 
 
-def responses_answer(body: JSON) -> tuple[Answer, int]:
+def responses_answer(body: JSON, replies: Mapping[str, str]) -> tuple[Answer, int]:
     raw = body.get("input")
     items: list[JSON] = [{"role": "user", "content": raw}] if isinstance(raw, str) else list(raw or [])
     messages = [i for i in items if i.get("type", "message") == "message"]
@@ -437,7 +445,7 @@ def responses_answer(body: JSON) -> tuple[Answer, int]:
     fmt = (body.get("text") or {}).get("format") or {}
     schema = fmt.get("schema", {}) if fmt.get("type") == "json_schema" else None
     tools = [t for t in body.get("tools") or [] if t.get("type") == "function"]
-    answer = decide(prompt, tool_result, choose_tool(tools, body.get("tool_choice")), schema)
+    answer = decide(prompt, tool_result, choose_tool(tools, body.get("tool_choice")), schema, replies)
     return answer, count_words(*texts)
 
 
@@ -495,7 +503,7 @@ def text_part(text: str) -> JSON:
 
 
 def responses(server: FakeLLMServer, body: JSON) -> Reply:
-    answer, input_tokens = responses_answer(body)
+    answer, input_tokens = responses_answer(body, server.replies)
     output_tokens = count_words(answer.output)
     usage = {
         "input_tokens": input_tokens,
@@ -604,7 +612,7 @@ def completions(server: FakeLLMServer, body: JSON) -> Reply:
 # --------------------------------------------------------------------------- Anthropic messages
 
 
-def anthropic_answer(body: JSON) -> tuple[Answer, int]:
+def anthropic_answer(body: JSON, replies: Mapping[str, str]) -> tuple[Answer, int]:
     messages: list[JSON] = body.get("messages") or []
     texts = [text_of(body.get("system"))]
     for message in messages:
@@ -616,7 +624,7 @@ def anthropic_answer(body: JSON) -> tuple[Answer, int]:
     output = body.get("output_format") or (body.get("output_config") or {}).get("format") or {}
     schema = output.get("schema", {}) if output.get("type") == "json_schema" else None
     tool = choose_tool(body.get("tools"), body.get("tool_choice"))
-    answer = decide(text_of(last_user), " ".join(results) if results else None, tool, schema)
+    answer = decide(text_of(last_user), " ".join(results) if results else None, tool, schema, replies)
     return answer, count_words(*texts)
 
 
@@ -639,7 +647,7 @@ def anthropic_usage(input_tokens: int, output_tokens: int) -> JSON:
 
 
 def messages(server: FakeLLMServer, body: JSON) -> Reply:
-    answer, input_tokens = anthropic_answer(body)
+    answer, input_tokens = anthropic_answer(body, server.replies)
     output_tokens = count_words(answer.output)
     if answer.tool:
         block: JSON = {
@@ -691,7 +699,7 @@ def messages_stream(start: JSON, block: JSON, answer: Answer, stop_reason: str, 
 
 
 def count_tokens(server: FakeLLMServer, body: JSON) -> Reply:
-    return Reply(body={"input_tokens": anthropic_answer(body)[1]})
+    return Reply(body={"input_tokens": anthropic_answer(body, {})[1]})
 
 
 OPENAI_ROUTES = {
