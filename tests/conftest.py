@@ -78,7 +78,7 @@ class NetworkBlocked(OSError):
 
 
 @pytest.fixture
-def block_network(monkeypatch: pytest.MonkeyPatch) -> Any:
+def offline(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Call it to make every socket connection fail from then on (replay must not need one)."""
     attempts: list[Any] = []
 

@@ -28,7 +28,7 @@ def test_records_then_replays_offline(
     fast: bool,
     server: FakeLLMServer,
     cassette_path: Path,
-    block_network: Any,
+    offline: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Both replay routes (the short-cut past the SDK's request building, and the full one through
@@ -42,7 +42,7 @@ def test_records_then_replays_offline(
     assert len(recorder.trace.interactions) == SCENARIOS[name].calls
 
     server.stop()
-    attempts = block_network()
+    attempts = offline()
     with Replayer(cassette_path) as replayer:
         replayed = run(name, replay_client)
 

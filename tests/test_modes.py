@@ -58,6 +58,7 @@ def test_none_never_records(server: FakeLLMServer, cassette_path: Path) -> None:
 
 
 def test_environment_overrides_default_but_not_argument(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRACEOPS_RECORD_MODE", raising=False)
     assert resolve_mode(None, RecordMode.ONCE).mode is RecordMode.ONCE
     monkeypatch.setenv("TRACEOPS_RECORD_MODE", "none")
     resolved = resolve_mode(None, RecordMode.REWRITE)

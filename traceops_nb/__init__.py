@@ -18,6 +18,14 @@ from .trace import Event, ToolCall, Trace
 
 __version__ = "0.1.0"
 
+
+def load_ipython_extension(ipython: object) -> None:
+    """`%load_ext traceops_nb`: the %%record, %%replay and %traceops magics."""
+    from .magics import load
+
+    load(ipython)
+
+
 __all__ = [
     "CassetteError",
     "CassetteExhaustedError",

@@ -45,7 +45,8 @@ def read_interactions(path: str | os.PathLike[str]) -> list[Interaction]:
     except FileNotFoundError:
         raise CassetteNotFoundError(
             f"cassette {file} does not exist. Record it first: %%record {file} (in a notebook), "
-            f"traceops_nb.Recorder({str(file)!r}), or run with TRACEOPS_RECORD_MODE=once."
+            f"traceops_nb.Recorder({str(file)!r}), TRACEOPS_RECORD_MODE=once, or under pytest "
+            "--traceops-record-mode=once."
         ) from None
     except OSError as err:
         raise CassetteFormatError(f"cassette {file} cannot be read: {err}") from None

@@ -1,0 +1,88 @@
+"""The compact inline view of a trace: a deterministic text/plain and a static text/html.
+
+Both are the same in a record run and a replay run of the same cassette (no durations, ids,
+timestamps or addresses), because nbval compares them. Model and tool text is escaped, never HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+from .trace import Event, Trace
+
+_COLUMNS = ("step", "kind", "name", "tokens in", "tokens out", "cost")
+
+
+def mime_bundle(trace: Trace, title: str) -> dict[str, str]:
+    return {"text/plain": plain_text(trace, title), "text/html": html_table(trace, title)}
+
+
+def _rows(trace: Trace) -> list[tuple[str, ...]]:
+    return [
+        (
+            str(event.step),
+            event.kind,
+            _name(event),
+            str(event.input_tokens),
+            str(event.output_tokens),
+            _cost(event.cost_usd),
+        )
+        for event in trace.events
+    ]
+
+
+def _name(event: Event) -> str:
+    return event.label.split(":", 1)[1] if ":" in event.label else event.label
+
+
+def _known(cost: float | None) -> bool:
+    return cost is not None and not math.isnan(cost)
+
+
+def _cost(cost: float | None) -> str:
+    return f"${cost:.6f}" if cost is not None and _known(cost) else "–"
+
+
+def totals_line(trace: Trace) -> str:
+    llm_calls = [event for event in trace.events if event.kind == "llm_call"]
+    priced = [event.cost_usd for event in llm_calls if event.cost_usd is not None and _known(event.cost_usd)]
+    unpriced = len(llm_calls) - len(priced)
+    if not priced:
+        cost = "cost unknown" if unpriced else "$0"
+    else:
+        cost = f"${sum(priced):.6f}" + (f" ({unpriced} calls unpriced)" if unpriced else "")
+    return f"{len(trace.events)} steps · {len(llm_calls)} LLM calls · {trace.total_tokens} tokens · {cost}"
+
+
+def plain_text(trace: Trace, title: str) -> str:
+    lines = [title, totals_line(trace)]
+    if trace.events:
+        lines.append("trajectory: " + " → ".join(trace.trajectory))
+        rows = [_COLUMNS, *_rows(trace)]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
+        lines.extend(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+        )
+    return "\n".join(lines)
+
+
+def _aligned(row: tuple[str, ...], widths: list[int]) -> str:
+    return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+
+
+def html_table(trace: Trace, title: str) -> str:
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{c}</th>" for c in _COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+        for row in _rows(trace)
+    )
+    trajectory = html.escape(" → ".join(trace.trajectory)) if trace.events else ""
+    return (
+        "<div class='traceops-nb-summary'>"
+        f"<div><strong>{html.escape(title)}</strong></div>"
+        f"<div>{html.escape(totals_line(trace))}</div>"
+        f"<div><code>{trajectory}</code></div>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        "</div>"
+    )
