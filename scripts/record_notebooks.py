@@ -50,8 +50,10 @@ def execute(path: Path, env: dict[str, str]) -> nbformat.NotebookNode:
 
 
 def replay_env() -> dict[str, str]:
+    """As under pytest --nbval: replay only, no keys, no base URLs."""
     secret = ("OPENAI_", "ANTHROPIC_", "TRACEOPS_RECORD_MODE")
-    return {name: value for name, value in os.environ.items() if not name.startswith(secret)}
+    kept = {name: value for name, value in os.environ.items() if not name.startswith(secret)}
+    return {**kept, "TRACEOPS_RECORD_MODE": "none"}
 
 
 def main(paths: list[Path]) -> None:
@@ -59,7 +61,7 @@ def main(paths: list[Path]) -> None:
         server.replies.update(REPLIES)
         record = {
             **replay_env(),
-            "TRACEOPS_RECORD_MODE": "rewrite",
+            "TRACEOPS_RECORD_MODE": "rewrite",  # every %%record cell records afresh
             "OPENAI_BASE_URL": server.openai_base_url,
             "ANTHROPIC_BASE_URL": server.anthropic_base_url,
             "OPENAI_API_KEY": "fake-key-for-the-local-server",
