@@ -21,6 +21,15 @@ def test_exported_names() -> None:
         "CassetteMismatchError",
         "CassetteExhaustedError",
         "CassetteFormatError",
+        "tool",
+        "record_tool_call",
+        "record_decision",
+        "diff_traces",
+        "assert_trace_unchanged",
+        "to_dataframe",
+        "plots",
+        "pricing",
+        "assertions",
     }
     assert expected <= set(traceops_nb.__all__)
     assert all(hasattr(traceops_nb, name) for name in traceops_nb.__all__)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_client
+from clients import make_client
 from fakellm import FakeLLMServer
 from scenarios import GPT, user
 
@@ -126,3 +126,64 @@ def test_large_cassettes_are_parsed_once(
     changed = load_cassette(path)
     assert len(parses) == 1
     assert changed.interactions[0].request.body["messages"][0]["content"] == "q9"
+
+
+TRICKY = (
+    'multi\nline "quoted" text: yes',
+    "yes",
+    "1e3",
+    "-2.5E+3",
+    "~",
+    "2026-01-01",
+    "1_000",
+    "0x1F",
+    "  padded ",
+    "tab\there",
+    "nbsp\u00a0é ✓ \u2028",
+    "# not a comment",
+    "",
+    "null",
+    "@at",
+    "- dash",
+    "{brace}",
+)
+
+
+def test_the_fast_loader_reads_exactly_what_the_safe_loader_reads(server: FakeLLMServer, cassette_path: Path) -> None:
+    from traceops_nb import fastyaml
+
+    with Recorder(cassette_path, mode="rewrite"):
+        client = make_client("openai", server)
+        for text in TRICKY:
+            client.chat.completions.create(model=GPT, messages=user(text), temperature=0.5, max_tokens=10**6)
+        list(client.chat.completions.create(model=GPT, messages=user("stream ✓ é"), stream=True))
+    raw = cassette_path.read_bytes()
+    fast = fastyaml.load(raw)
+    assert fast is not None  # the fast route was taken
+    assert fast == yaml.safe_load(raw)
+    assert [i.request.body["messages"][0]["content"] for i in load_cassette(cassette_path).interactions][:-1] == list(
+        TRICKY
+    )
+
+
+def test_an_edited_cassette_goes_to_the_safe_loader(server: FakeLLMServer, cassette_path: Path) -> None:
+    from traceops_nb import fastyaml
+
+    record_one(server, cassette_path, "original")
+    edited = cassette_path.read_bytes().replace(b"content: original", b"content: yes")
+    assert fastyaml.load(edited) is None
+    cassette_path.write_bytes(edited)
+    assert load_cassette(cassette_path).interactions[0].request.body["messages"][0]["content"] is True  # YAML 1.1
+
+
+@pytest.mark.parametrize(
+    "document",
+    [b"a: !!python/object/apply:os.system ['true']\n", b"a: .nan\n", b"a: [\n"],
+)
+def test_only_sealed_untouched_documents_take_the_fast_route(document: bytes) -> None:
+    from traceops_nb import fastyaml
+
+    assert fastyaml.load(document) is None
+    assert fastyaml.load(fastyaml.SEAL + b"0" * 64 + b"\n" + document) is None  # a seal that does not match
+    if b"!!" not in document and b"[" not in document:
+        assert fastyaml.load(fastyaml.seal(document)) is None  # sealed, but .nan is not JSON

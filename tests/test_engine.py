@@ -11,7 +11,7 @@ import anthropic
 import httpx2
 import openai
 import pytest
-from conftest import make_client
+from clients import make_client
 from fakellm import FakeLLMServer
 from scenarios import CLAUDE, GPT, user
 

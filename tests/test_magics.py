@@ -8,10 +8,10 @@ from typing import Any
 
 import nbformat
 import pytest
+from fakellm import FakeLLMServer
 from IPython.core.interactiveshell import InteractiveShell
 from nbclient import NotebookClient
 
-from fakellm import FakeLLMServer
 from traceops_nb import CassetteMismatchError, Trace, load_cassette
 
 ASK = "client.chat.completions.create(model='gpt-5.4-mini', messages=[{{'role': 'user', 'content': {text!r}}}])"
@@ -49,9 +49,10 @@ def test_record_and_replay_show_the_same_outputs_in_a_real_kernel(
     cells = [
         "%load_ext traceops_nb",
         "import openai\nclient = openai.OpenAI()",
-        f"%%record cassettes/chat.yaml --as run\nanswer = {ASK.format(text='hello')}\nanswer.choices[0].message.content",
+        f"%%record cassettes/chat.yaml --as run\nanswer = {ASK.format(text='hello')}\n"
+        "answer.choices[0].message.content",
         "%%record cassettes/async.yaml\naclient = openai.AsyncOpenAI()\n"
-        "reply = await aclient.chat.completions.create(model='gpt-5.4-mini', messages=[{'role': 'user', 'content': 'async'}])\n"
+        f"reply = await a{ASK.format(text='async')}\n"
         "reply.choices[0].message.content",
         "run.trajectory, type(run).__name__",
     ]

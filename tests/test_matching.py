@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_client
+from clients import make_client
 from fakellm import FakeLLMServer
 from scenarios import GPT, WEATHER, user
 

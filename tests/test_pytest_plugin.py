@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from fakellm import FakeLLMServer
 
 pytest_plugins = ["pytester"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import OPENAI_TEST_KEY, make_client
+from clients import OPENAI_TEST_KEY, make_client
 from fakellm import FakeLLMServer
 from scenarios import CLAUDE, GPT, user
 

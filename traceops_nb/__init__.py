@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import assertions, pricing
+from .diff import TraceDiff, assert_trace_unchanged, diff_traces
 from .errors import (
     CassetteError,
     CassetteExhaustedError,
@@ -11,12 +13,28 @@ from .errors import (
     CassetteSecretError,
     CassetteUnusedError,
 )
-from .interactions import Interaction, Request, Response
+from .interactions import Interaction, Request, Response, ToolRecord
 from .modes import RecordMode
 from .session import Recorder, Replayer, Session, cassette, load_cassette, save_cassette
+from .tools import record_decision, record_tool_call, tool
 from .trace import Event, ToolCall, Trace
 
 __version__ = "0.1.0"
+
+# pandas and plotly are imported on first use only, so `import traceops_nb` stays light.
+_LAZY = {"to_dataframe": ("frame", "to_dataframe"), "frame": ("frame", None), "plots": ("plots", None)}
+# So are the widgets (anywidget, ipywidgets).
+_LAZY.update({name: ("widgets", name) for name in ("TrajectoryWidget", "DebuggerWidget", "DiffWidget")})
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'traceops_nb' has no attribute {name!r}")
+    import importlib
+
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(f".{module_name}", __name__)
+    return getattr(module, attribute) if attribute else module
 
 
 def load_ipython_extension(ipython: object) -> None:
@@ -34,6 +52,8 @@ __all__ = [
     "CassetteNotFoundError",
     "CassetteSecretError",
     "CassetteUnusedError",
+    "DebuggerWidget",
+    "DiffWidget",
     "Event",
     "Interaction",
     "RecordMode",
@@ -43,8 +63,20 @@ __all__ = [
     "Response",
     "Session",
     "ToolCall",
+    "ToolRecord",
     "Trace",
+    "TraceDiff",
+    "TrajectoryWidget",
+    "assert_trace_unchanged",
+    "assertions",
     "cassette",
+    "diff_traces",
     "load_cassette",
+    "plots",
+    "pricing",
+    "record_decision",
+    "record_tool_call",
     "save_cassette",
+    "to_dataframe",
+    "tool",
 ]

@@ -12,23 +12,28 @@ from typing import Any
 
 import yaml
 
+from . import fastyaml
 from .errors import CassetteFormatError, CassetteNotFoundError, CassetteSecretError
-from .interactions import Interaction
+from .interactions import Interaction, Record, record_from_dict
 from .redact import Redactor, find_key_like
 
 VERSION = 1
-HEADER = "# traceops_nb cassette: recorded LLM SDK calls. Replay: %%replay <path> or traceops_nb.Replayer.\n"
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # safe loaders only: a cassette never runs code
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class _Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
-    """Multi-line strings as `|` blocks, so prompts and answers read naturally in a git diff."""
+    """Multi-line strings as `|` blocks, so prompts and answers read naturally in a git diff; no
+    anchors and aliases (`&id001`), which would make a repeated answer unreadable where it is used."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
-    style = "|" if "\n" in text else None
+    # Blocks for multi-line text; quotes where JSON would read a number (see fastyaml).
+    style = "|" if "\n" in text else '"' if fastyaml.JSON_NUMBER.match(text) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
 
@@ -39,6 +44,12 @@ _parsed: dict[str, list[dict[str, Any]]] = {}
 
 
 def read_interactions(path: str | os.PathLike[str]) -> list[Interaction]:
+    """The HTTP interactions of a cassette, without its tool calls and decisions."""
+    return [record for record in read_records(path) if isinstance(record, Interaction)]
+
+
+def read_records(path: str | os.PathLike[str]) -> list[Record]:
+    """Every entry of a cassette in order: HTTP interactions, tool calls and decisions."""
     file = Path(path)
     try:
         raw = file.read_bytes()
@@ -52,7 +63,7 @@ def read_interactions(path: str | os.PathLike[str]) -> list[Interaction]:
         raise CassetteFormatError(f"cassette {file} cannot be read: {err}") from None
     records = _parse_cached(file, raw)
     try:
-        return [Interaction.from_dict(record) for record in records]
+        return [record_from_dict(record) for record in records]
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise CassetteFormatError(f"cassette {file} has an interaction of the wrong shape ({err!r})") from None
 
@@ -70,15 +81,9 @@ def _parse_cached(file: Path, raw: bytes) -> list[dict[str, Any]]:
 
 
 def _parse(file: Path, raw: bytes) -> list[dict[str, Any]]:
-    try:
-        doc = yaml.load(raw, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
-    except yaml.constructor.ConstructorError as err:
-        raise CassetteFormatError(
-            f"cassette {file} uses a YAML tag that is not allowed ({err.problem}); cassettes are loaded "
-            "with a safe loader only, so a cassette can never run code. Re-record it."
-        ) from None
-    except yaml.YAMLError as err:
-        raise CassetteFormatError(f"cassette {file} is not valid YAML: {err}") from None
+    doc = fastyaml.load(raw)
+    if doc is None:
+        doc = _safe_load(file, raw)
     if not isinstance(doc, dict) or not isinstance(doc.get("interactions"), list):
         raise CassetteFormatError(f"cassette {file} is not a traceops_nb cassette (no 'interactions' list)")
     version = doc.get("version")
@@ -90,10 +95,26 @@ def _parse(file: Path, raw: bytes) -> list[dict[str, Any]]:
     return list(doc["interactions"])
 
 
+def _safe_load(file: Path, raw: bytes) -> Any:
+    try:
+        return yaml.load(raw, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
+    except yaml.constructor.ConstructorError as err:
+        raise CassetteFormatError(
+            f"cassette {file} uses a YAML tag that is not allowed ({err.problem}); cassettes are loaded "
+            "with a safe loader only, so a cassette can never run code. Re-record it."
+        ) from None
+    except yaml.YAMLError as err:
+        raise CassetteFormatError(f"cassette {file} is not valid YAML: {err}") from None
+
+
 def write_interactions(
-    path: str | os.PathLike[str], interactions: list[Interaction], redactor: Redactor | None = None
+    path: str | os.PathLike[str], interactions: list[Record], redactor: Redactor | None = None
 ) -> None:
-    """Redact, refuse anything key-like, then replace the file atomically (never a half-written file)."""
+    """Redact, refuse anything key-like, then replace the file atomically (never a half-written file).
+
+    Tool calls and decisions are written in the same ordered list as HTTP interactions, so the order
+    of an agent's steps survives.
+    """
     file = Path(path)
     redactor = redactor or Redactor.from_environment()
     records = [redactor.scrub(interaction.to_dict()) for interaction in interactions]
@@ -105,24 +126,29 @@ def write_interactions(
             "Set the key through an environment variable ending in KEY, TOKEN or SECRET (its value is "
             "redacted), or add a redaction pattern (redact=[r'...'])."
         )
-    text = HEADER + yaml.dump(
+    body = yaml.dump(
         {"version": VERSION, "interactions": records},
         Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
         width=120,
     )
-    atomic_write(file, text.encode())
+    atomic_write(file, fastyaml.seal(body.encode()))
 
 
-def atomic_write(file: Path, data: bytes) -> None:
+def atomic_write(file: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write beside, then rename: readers see the old file or the new one, never half of one.
+
+    durable=False skips the fsync, for the parse cache: a cache file lost in a crash is only a miss.
+    """
     file.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(temporary, file)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -152,4 +178,6 @@ def _to_disk_cache(digest: str, records: list[dict[str, Any]]) -> None:
     # The cache is an optimisation: a read-only home, or a hand-edited cassette holding a YAML date,
     # must not break replay.
     with contextlib.suppress(OSError, TypeError, ValueError):
-        atomic_write(_cache_dir() / f"{digest}.json", json.dumps(records, separators=(",", ":")).encode())
+        atomic_write(
+            _cache_dir() / f"{digest}.json", json.dumps(records, separators=(",", ":")).encode(), durable=False
+        )

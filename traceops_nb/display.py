@@ -14,11 +14,12 @@ from .trace import Event, Trace
 _COLUMNS = ("step", "kind", "name", "tokens in", "tokens out", "cost")
 
 
-def mime_bundle(trace: Trace, title: str) -> dict[str, str]:
-    return {"text/plain": plain_text(trace, title), "text/html": html_table(trace, title)}
+def mime_bundle(trace: Trace, title: str, max_rows: int | None = None) -> dict[str, str]:
+    """max_rows: show the first steps only (a 10,000-step table is no use inline); the rest are counted."""
+    return {"text/plain": plain_text(trace, title, max_rows), "text/html": html_table(trace, title, max_rows)}
 
 
-def _rows(trace: Trace) -> list[tuple[str, ...]]:
+def _rows(trace: Trace, max_rows: int | None = None) -> list[tuple[str, ...]]:
     return [
         (
             str(event.step),
@@ -28,8 +29,13 @@ def _rows(trace: Trace) -> list[tuple[str, ...]]:
             str(event.output_tokens),
             _cost(event.cost_usd),
         )
-        for event in trace.events
+        for event in trace.events[:max_rows]
     ]
+
+
+def _more(trace: Trace, max_rows: int | None) -> str:
+    hidden = len(trace.events) - max_rows if max_rows is not None else 0
+    return f"… {hidden} more steps" if hidden > 0 else ""
 
 
 def _name(event: Event) -> str:
@@ -55,34 +61,45 @@ def totals_line(trace: Trace) -> str:
     return f"{len(trace.events)} steps · {len(llm_calls)} LLM calls · {trace.total_tokens} tokens · {cost}"
 
 
-def plain_text(trace: Trace, title: str) -> str:
+def plain_text(trace: Trace, title: str, max_rows: int | None = None) -> str:
     lines = [title, totals_line(trace)]
     if trace.events:
-        lines.append("trajectory: " + " → ".join(trace.trajectory))
-        rows = [_COLUMNS, *_rows(trace)]
+        lines.append("trajectory: " + _trajectory(trace, max_rows))
+        rows = [_COLUMNS, *_rows(trace, max_rows)]
         widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
         lines.extend(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
         )
+        more = _more(trace, max_rows)
+        if more:
+            lines.append(more)
     return "\n".join(lines)
+
+
+def _trajectory(trace: Trace, max_rows: int | None) -> str:
+    labels = trace.trajectory
+    shown = " → ".join(labels[:max_rows])
+    return shown + " → …" if max_rows is not None and len(labels) > max_rows else shown
 
 
 def _aligned(row: tuple[str, ...], widths: list[int]) -> str:
     return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
 
 
-def html_table(trace: Trace, title: str) -> str:
+def html_table(trace: Trace, title: str, max_rows: int | None = None) -> str:
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{c}</th>" for c in _COLUMNS)
     body = "".join(
         "<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-        for row in _rows(trace)
+        for row in _rows(trace, max_rows)
     )
-    trajectory = html.escape(" → ".join(trace.trajectory)) if trace.events else ""
+    more = _more(trace, max_rows)
+    trajectory = html.escape(_trajectory(trace, max_rows)) if trace.events else ""
     return (
         "<div class='traceops-nb-summary'>"
         f"<div><strong>{html.escape(title)}</strong></div>"
         f"<div>{html.escape(totals_line(trace))}</div>"
         f"<div><code>{trajectory}</code></div>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-        "</div>"
+        + (f"<div>{more}</div>" if more else "")
+        + "</div>"
     )

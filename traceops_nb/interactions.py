@@ -1,8 +1,10 @@
-"""Interaction: the exact record of one SDK call, request and response, as replay needs it. No I/O."""
+"""Interaction: the exact record of one SDK call, request and response, as replay needs it; ToolRecord: a
+tool call or agent decision kept beside them. No I/O."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,3 +137,77 @@ class Interaction:
             first_byte_ms=float(first_byte) if first_byte is not None else None,
             cost_usd=float(cost) if cost is not None else None,
         )
+
+
+TOOL_KINDS = ("tool_call", "decision")
+
+
+@dataclass(slots=True)
+class ToolRecord:
+    """A tool call or an agent decision, stored in the cassette's interactions list beside the HTTP calls.
+
+    Not frozen: a tool's record takes its place in the timeline when the tool starts (so nested
+    calls follow it) and is completed when it returns.
+    """
+
+    kind: str  # "tool_call" or "decision"
+    name: str
+    input: JSON = None
+    output: JSON = None
+    error: str | None = None  # "ValueError: bad city" when the tool raised
+    started_at: str = ""
+    duration_ms: float = 0.0
+    replayed: bool = False  # True when served from a cassette instead of running (never stored)
+
+    def to_dict(self) -> dict[str, JSON]:
+        out: dict[str, JSON] = {"kind": self.kind, "name": self.name, "input": self.input, "output": self.output}
+        if self.error is not None:
+            out["error"] = self.error
+        out["started_at"] = self.started_at
+        out["duration_ms"] = round(self.duration_ms, 3)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, JSON]) -> ToolRecord:
+        kind = str(data["kind"])
+        if kind not in TOOL_KINDS:
+            raise ValueError(f"unknown entry kind {kind!r}")
+        error = data.get("error")
+        return cls(
+            kind=kind,
+            name=str(data["name"]),
+            input=data.get("input"),
+            output=data.get("output"),
+            error=str(error) if error is not None else None,
+            started_at=str(data.get("started_at") or ""),
+            duration_ms=float(data.get("duration_ms") or 0.0),
+        )
+
+
+Record = Interaction | ToolRecord  # one entry of a cassette's ordered interactions list
+
+
+def record_from_dict(data: dict[str, JSON]) -> Record:
+    """HTTP interactions carry no `kind`; tool calls and decisions do."""
+    return ToolRecord.from_dict(data) if "kind" in data else Interaction.from_dict(data)
+
+
+def to_json(value: Any) -> JSON:
+    """A plain-JSON copy of a tool's input or output, so it can be stored, redacted and compared.
+
+    Pydantic models and dataclasses become dicts; anything else that JSON cannot hold becomes its repr.
+    """
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {str(key): to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(item) for item in value]
+    if isinstance(value, set | frozenset):
+        return sorted((to_json(item) for item in value), key=repr)
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return to_json(dump(mode="json"))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_json(dataclasses.asdict(value))
+    return repr(value)

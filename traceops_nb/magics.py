@@ -22,7 +22,6 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from .display import mime_bundle
 from .errors import CassetteError
 from .modes import ENV_VAR, RecordMode, resolve_mode
 from .session import PLACEHOLDER_KEYS, Session, load_cassette
@@ -40,6 +39,11 @@ class TraceopsMagics(Magics):
         self.traces: dict[str, Trace] = {}  # by cassette path, and the last one under ""
         self._running: _CellRun | None = None
         self._held: Any = None
+
+    @property
+    def _shell(self) -> Any:
+        assert self.shell is not None, "the magics are registered with a shell"
+        return self.shell
 
     # -- the cell magics (their docstrings are the help shown by %%record?) -----------------------
 
@@ -90,7 +94,7 @@ class TraceopsMagics(Magics):
     def _run_directly(self, kind: str, line: str, cell: str) -> None:
         """Reached only when the cell transformer was bypassed (run_cell_magic called by code)."""
         run = self._start(kind, line)
-        result = self.shell.run_cell(cell, store_history=False)
+        result = self._shell.run_cell(cell, store_history=False)
         self._close(run, failed=not result.success)
 
     # -- what a wrapped cell calls ---------------------------------------------------------------
@@ -129,9 +133,9 @@ class TraceopsMagics(Magics):
         trace = run.session.trace
         self.traces[str(run.path)] = self.traces[""] = trace
         if run.name:
-            self.shell.user_ns[run.name] = trace
+            self._shell.user_ns[run.name] = trace
         if not run.quiet and (trace.events or not only_if_steps):
-            display(mime_bundle(trace, f"traceops_nb · {run.path}"), raw=True)
+            display(_trajectory(trace, f"traceops_nb · {run.path}"))
 
     # -- %traceops ---------------------------------------------------------------------------------
 
@@ -140,10 +144,10 @@ class TraceopsMagics(Magics):
         """%traceops mode | show [NAME|PATH] | debug [NAME|PATH] | df [NAME|PATH ...] | diff OLD NEW
 
         mode    the record mode %%record would use now, and where it comes from
-        show    the trace view of a variable, a cassette file, or (no argument) the last cell's trace
-        debug   every step in full: messages in, output, tool calls, tokens
+        show    the trajectory widget of a variable, a cassette file, or (no argument) the last cell's trace
+        debug   the step-through debugger widget (returned: `w = %traceops debug run`; w.step is the step)
         df      the trace(s) as a pandas DataFrame, one row per event
-        diff    what changed between two traces or cassettes
+        diff    the diff widget of two traces or cassettes: aligned steps, what changed
         """
         command, *rest = shlex.split(line) or ["show"]
         handler = getattr(self, f"_cmd_{command}", None)
@@ -157,30 +161,32 @@ class TraceopsMagics(Magics):
 
     def _cmd_show(self, rest: list[str]) -> None:
         target = rest[0] if rest else ""
-        display(mime_bundle(self._trace(target), f"traceops_nb · {target or 'last cell'}"), raw=True)
+        display(_trajectory(self._trace(target), f"traceops_nb · {target or 'last cell'}"))
 
-    def _cmd_debug(self, rest: list[str]) -> _Text:
-        trace = self._trace(rest[0] if rest else "")
-        return _Text("\n\n".join(_describe(event) for event in trace.events) or "(no steps)")
+    def _cmd_debug(self, rest: list[str]) -> Any:
+        from .widgets import DebuggerWidget
+
+        target = rest[0] if rest else ""
+        return DebuggerWidget(self._trace(target), title=f"traceops_nb · {target or 'last cell'}")
 
     def _cmd_df(self, rest: list[str]) -> Any:
-        from . import to_dataframe  # type: ignore[attr-defined]
+        from .frame import to_dataframe
 
         return to_dataframe([self._trace(target) for target in rest or [""]])
 
-    def _cmd_diff(self, rest: list[str]) -> _Text:
-        from . import diff_traces  # type: ignore[attr-defined]
+    def _cmd_diff(self, rest: list[str]) -> Any:
+        from .widgets import DiffWidget
 
         if len(rest) != 2:
             raise ValueError("usage: %traceops diff OLD NEW  (variables holding traces, or cassette paths)")
-        return _Text(diff_traces(self._trace(rest[0]), self._trace(rest[1])).summary())
+        return DiffWidget(self._trace(rest[0]), self._trace(rest[1]))
 
     def _trace(self, target: str) -> Trace:
         if not target:
             if "" not in self.traces:
                 raise ValueError("no trace yet: run a %%record or %%replay cell, or name a variable or a cassette")
             return self.traces[""]
-        value = self.shell.user_ns.get(target)
+        value = self._shell.user_ns.get(target)
         if isinstance(value, Trace):
             return value
         if isinstance(value, Session):
@@ -212,18 +218,11 @@ class _Text(str):
         return str(self)
 
 
-def _describe(event: Any) -> str:
-    lines = [f"step {event.step} · {event.label} · {event.input_tokens} in / {event.output_tokens} out"]
-    for message in getattr(event, "input_messages", ()):
-        if isinstance(message, dict):
-            lines.append(f"  {message.get('role', '?')}: {message.get('content')!s}")
-    if getattr(event, "output_text", ""):
-        lines.append(f"  → {event.output_text}")
-    for call in getattr(event, "tool_calls", ()):
-        lines.append(f"  → tool {call.name}({call.arguments})")
-    if getattr(event, "error", None):
-        lines.append(f"  ! {event.error}")
-    return "\n".join(lines)
+def _trajectory(trace: Trace, title: str) -> Any:
+    """The trajectory widget; its text/plain and text/html are display.mime_bundle's."""
+    from .widgets import TrajectoryWidget
+
+    return TrajectoryWidget(trace, title=title)
 
 
 # -- turning a %%record / %%replay cell into a wrapped normal cell ----------------------------------

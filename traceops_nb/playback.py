@@ -1,4 +1,5 @@
-"""Serving recorded interactions: identical requests in recorded order, each once; clear errors on a miss."""
+"""Serving recorded interactions: identical requests in recorded order, each once; clear errors on a miss.
+Recorded tool outputs are served the same way, for tools that opt in to replay."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CassetteExhaustedError, CassetteMismatchError, CassetteUnusedError
-from .interactions import Interaction, Request
-from .matching import MatchKey, differences, request_key
+from .interactions import Interaction, Request, ToolRecord, to_json
+from .matching import MatchKey, canonical, differences, request_key
 from .modes import ENV_VAR, ResolvedMode
 
 
@@ -140,3 +141,31 @@ def http_response(interaction: Interaction, request: Any, response_class: type) 
     if recorded.status >= 400:
         headers["x-should-retry"] = "false"  # the recorded answer is final: no back-off, no retry
     return response_class(recorded.status, headers=headers, content=recorded.content(), request=request)
+
+
+class ToolPlayback:
+    """Recorded tool calls and decisions, served by kind + name + canonical input, in recorded order, each once."""
+
+    def __init__(self, records: Sequence[ToolRecord]) -> None:
+        self.records = list(records)
+        self.played = [False] * len(self.records)
+        self._queues: dict[tuple[str, str, str], list[int]] = {}
+        for i, record in enumerate(self.records):
+            self._queues.setdefault(tool_key(record.kind, record.name, record.input), []).append(i)
+        self._lock = threading.Lock()
+
+    def take(self, kind: str, name: str, given: Any) -> ToolRecord | None:
+        with self._lock:
+            queue = self._queues.get(tool_key(kind, name, given)) or []
+            chosen = next((i for i in queue if not self.played[i]), None)
+            if chosen is None:
+                return None
+            self.played[chosen] = True
+        return self.records[chosen]
+
+    def recorded_inputs(self, name: str) -> list[Any]:
+        return [record.input for record in self.records if record.kind == "tool_call" and record.name == name]
+
+
+def tool_key(kind: str, name: str, given: Any) -> tuple[str, str, str]:
+    return kind, name, canonical(to_json(given))

@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+# The budget marker lives in its own plugin module; loading this plugin loads it too.
+pytest_plugins = ["traceops_nb.budget_plugin"]
+
 ENV_VAR = "TRACEOPS_RECORD_MODE"
 MODES = ("rewrite", "all", "once", "new_episodes", "none")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -52,9 +52,20 @@ def now_iso() -> str:
 
 
 def capture(
-    provider: str, record: Request, response: Any, started: float, started_at: str, *, is_async: bool
+    provider: str,
+    record: Request,
+    response: Any,
+    started: float,
+    started_at: str,
+    *,
+    is_async: bool,
+    on_complete: Callable[[Interaction], None] | None = None,
 ) -> Interaction:
-    """Start the interaction from the response head; its body is filled in as the SDK reads it."""
+    """Start the interaction from the response head; its body is filled in as the SDK reads it.
+
+    on_complete is called once the body is complete (at once, or when a stream ends) — the moment
+    its cost can be computed.
+    """
     is_stream = response.headers.get("content-type", "").startswith("text/event-stream")
     interaction = Interaction(
         provider=provider,
@@ -68,19 +79,24 @@ def capture(
     if hasattr(response, "_content"):  # already read (the SDK sent stream=False)
         _store_body(interaction, response.content)
         interaction.duration_ms = (time.perf_counter() - started) * 1000
+        if on_complete is not None:
+            on_complete(interaction)
     elif is_async:
-        response.aiter_bytes = _async_tee(response.aiter_bytes, _Sink(interaction, started))
+        response.aiter_bytes = _async_tee(response.aiter_bytes, _Sink(interaction, started, on_complete))
     else:
-        response.iter_bytes = _tee(response.iter_bytes, _Sink(interaction, started))
+        response.iter_bytes = _tee(response.iter_bytes, _Sink(interaction, started, on_complete))
     return interaction
 
 
 class _Sink:
     """Receives the decoded chunks of a body as the SDK reads them."""
 
-    def __init__(self, interaction: Interaction, started: float) -> None:
+    def __init__(
+        self, interaction: Interaction, started: float, on_complete: Callable[[Interaction], None] | None
+    ) -> None:
         self.interaction = interaction
         self.started = started
+        self.on_complete = on_complete
         self.chunks: list[bytes] = []
         self.parser = SSEParser() if interaction.stream else None
         if self.parser is not None:
@@ -101,6 +117,8 @@ class _Sink:
             self.interaction.response.events.extend(self.parser.close())
         else:
             _store_body(self.interaction, b"".join(self.chunks))
+        if self.on_complete is not None:
+            self.on_complete(self.interaction)
 
 
 def _tee(read: Any, sink: _Sink) -> Any:

@@ -5,23 +5,28 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from . import cassette_file, intercept
-from .interactions import Interaction, Request
+from .interactions import Interaction, Record, Request, ToolRecord
 from .intercept import context
 from .intercept.fastpath import REPLAYED
 from .modes import RecordMode, ResolvedMode, resolve_mode
-from .playback import Playback, http_response
+from .playback import Playback, ToolPlayback, http_response
+from .pricing import price_interaction
 from .recording import capture, now_iso, request_record
 from .redact import Redactor
 from .trace import Trace
 
 PLACEHOLDER_KEYS = {"OPENAI_API_KEY": "traceops-replay-placeholder", "ANTHROPIC_API_KEY": "traceops-replay-placeholder"}
+
+# Called with every session as it ends (its trace is then final). The pytest `budget` marker collects
+# the sessions a test ran this way (traceops_nb/budget_plugin.py). Append and remove callables freely.
+session_observers: list[Callable[[Session], None]] = []
 
 
 class Session:
@@ -49,9 +54,11 @@ class Session:
         self.fast_replay = os.environ.get("TRACEOPS_FAST_REPLAY", "1") != "0"
         self.active = False
         self.partial_path: Path | None = None
-        self._timeline: list[Interaction] = []  # this run's calls, played and live, in order
-        self._recorded: list[Interaction] = []  # the live ones, to be written
+        self._timeline: list[Record] = []  # this run's calls, tools and decisions, played and live, in order
+        self._recorded: list[Record] = []  # the live ones, to be written
+        self._cassette_records: list[Record] = []  # what the cassette held when the session began
         self._playback: Playback | None = None
+        self._tool_playback: ToolPlayback | None = None
         self._can_record = False
         self._lock = threading.Lock()
         self._token: Any = None
@@ -84,6 +91,34 @@ class Session:
             self._timeline.append(interaction)
             self._recorded.append(interaction)
 
+    # -- what traceops_nb.tools calls ------------------------------------------------------------
+
+    def add_tool_record(self, record: ToolRecord) -> None:
+        """A tool call (when it starts, so calls made inside it follow it) or a decision.
+
+        One the cassette already holds (same kind, name and input, in order) is not written again.
+        """
+        with self._lock:
+            self._timeline.append(record)
+            known = self._tool_playback is not None and self._tool_playback.take(record.kind, record.name, record.input)
+            if self._can_record and not known:
+                self._recorded.append(record)
+
+    def replay_tool(self, name: str, given: Any) -> ToolRecord | None:
+        """The recorded call of this tool with this input (next in order), now part of the timeline."""
+        if self._tool_playback is None:
+            return None
+        found = self._tool_playback.take("tool_call", name, given)
+        if found is None:
+            return None
+        played = replace(found, replayed=True)
+        with self._lock:
+            self._timeline.append(played)
+        return played
+
+    def recorded_tool_inputs(self, name: str) -> list[Any]:
+        return self._tool_playback.recorded_inputs(name) if self._tool_playback is not None else []
+
     # -- results ---------------------------------------------------------------------------------
 
     @property
@@ -95,6 +130,11 @@ class Session:
     def recording(self) -> bool:
         """True when calls that the cassette cannot answer go to the network and are recorded."""
         return self._can_record
+
+    @property
+    def replaying(self) -> bool:
+        """True when calls are answered from a cassette (replay only, or new_episodes over a file)."""
+        return self._playback is not None
 
     @property
     def can_fast_replay(self) -> bool:
@@ -131,9 +171,10 @@ class Session:
         if replays:
             if self.path is None:
                 raise ValueError(f"mode {mode.value!r} replays, so it needs a cassette path")
-            interactions = cassette_file.read_interactions(self.path)
+            self._cassette_records = cassette_file.read_records(self.path)
+            self._tool_playback = ToolPlayback([r for r in self._cassette_records if isinstance(r, ToolRecord)])
             self._playback = Playback(
-                interactions,
+                [r for r in self._cassette_records if isinstance(r, Interaction)],
                 cassette=self.path,
                 mode=self.mode,
                 ignore=self.ignore_fields,
@@ -150,17 +191,21 @@ class Session:
         context.leave(self, self._token)
         self.active = False
         self._clear_placeholder_keys()
-        if failed:
-            self._save_partial()
-            return
-        if self._can_record and self.path is not None:
-            self._save()
-        if self.strict and self._playback is not None:
-            self._playback.check_all_used()
+        try:
+            if failed:
+                self._save_partial()
+                return
+            if self._can_record and self.path is not None:
+                self._save()
+            if self.strict and self._playback is not None:
+                self._playback.check_all_used()
+        finally:  # after the cassette is safe: an observer's failure must not lose it
+            for observer in list(session_observers):
+                observer(self)
 
     def _save(self) -> None:
         assert self.path is not None
-        old = self._playback.interactions if self._playback is not None else []
+        old = self._cassette_records if self._playback is not None else []
         if self.mode.mode is RecordMode.NEW_EPISODES and not self._recorded and self.path.exists():
             return
         cassette_file.write_interactions(self.path, old + self._recorded, self._redactor)
@@ -212,7 +257,13 @@ class Exchange:
 
     def capture(self, response: Any, *, is_async: bool) -> Any:
         self.call.last_attempt = capture(
-            self.call.provider, self.record, response, self.started, self.started_at, is_async=is_async
+            self.call.provider,
+            self.record,
+            response,
+            self.started,
+            self.started_at,
+            is_async=is_async,
+            on_complete=price_interaction,  # cost at record time, stored in the cassette
         )
         return response
 
@@ -243,8 +294,8 @@ def cassette(path: str | os.PathLike[str], mode: str | RecordMode | None = None,
 
 
 def load_cassette(path: str | os.PathLike[str]) -> Trace:
-    return Trace(cassette_file.read_interactions(path), cassette=str(path))
+    return Trace(cassette_file.read_records(path), cassette=str(path))
 
 
 def save_cassette(trace: Trace, path: str | os.PathLike[str]) -> None:
-    cassette_file.write_interactions(path, trace.interactions)
+    cassette_file.write_interactions(path, trace.records)

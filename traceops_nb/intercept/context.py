@@ -65,3 +65,9 @@ def begin_call(call: Call) -> object:
 
 def end_call(token: Any) -> None:
     _call.reset(token)
+
+
+def entered_sessions() -> list[Session]:
+    """Every session active now, outermost first."""
+    with _entered_lock:
+        return list(_entered)

@@ -19,7 +19,9 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from ..interactions import Request
+from pydantic import BaseModel
+
+from ..interactions import Interaction, Request
 from ..matching import BEHAVIOUR_HEADERS
 from ..playback import http_response
 from . import context
@@ -70,6 +72,10 @@ def _answer(call: context.Call, client: Any, cast_to: Any, options: Any, stream:
     played = call.session.play(call.provider, record, miss_ok=True, errors_ok=False)
     if played is None:  # a miss, or a recorded error: the full path raises both as they should be
         return MISS
+    if not stream:
+        direct = _direct_result(client, call.provider, cast_to, options, played)
+        if direct is not MISS:
+            return direct
     module = _http_module(client._client)
     request = module.Request(options.method, _url(module, str(client.base_url), options.url))
     response = http_response(played, request, module.Response)
@@ -78,6 +84,34 @@ def _answer(call: context.Call, client: Any, cast_to: Any, options: Any, stream:
     return client._process_response(
         cast_to=cast_to, options=options, response=response, stream=stream, stream_cls=stream_cls
     )
+
+
+REQUEST_ID_HEADERS = {"openai": "x-request-id", "anthropic": "request-id"}
+
+
+def _direct_result(client: Any, provider: str, cast_to: Any, options: Any, played: Interaction) -> Any:
+    """The plain case of the SDK's `_process_response` and `APIResponse.parse`, with no HTTP response built:
+    a JSON body validated into the SDK's model class, its post_parser applied, its request id attached."""
+    body = played.response.body
+    content_type = played.response.headers.get("content-type", "")
+    if not isinstance(body, dict) or "json" not in content_type or not _is_model_class(cast_to):
+        return MISS
+    if getattr(client, "_strict_response_validation", False):
+        return MISS
+    parsed = _validate(json.loads(json.dumps(body)), cast_to)  # a fresh copy: the cassette stays untouched
+    if parsed is MISS:
+        return MISS
+    post_parser = getattr(options, "post_parser", None)
+    if callable(post_parser):
+        parsed = post_parser(parsed)
+    if isinstance(parsed, BaseModel):
+        # the SDKs' BaseModel declares this private attribute; pydantic's does not
+        parsed._request_id = played.response.headers.get(REQUEST_ID_HEADERS.get(provider, "x-request-id"))  # type: ignore[attr-defined]
+    return parsed
+
+
+def _is_model_class(cast_to: Any) -> bool:
+    return inspect.isclass(cast_to) and issubclass(cast_to, BaseModel) and not hasattr(cast_to, "build")
 
 
 @functools.lru_cache(maxsize=256)

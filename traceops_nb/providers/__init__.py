@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from ..interactions import Interaction
 from ..trace import Event
@@ -18,6 +19,21 @@ def adapter_for(provider: str) -> Callable[[Interaction, int], Event]:
 
         return to_event
     raise ValueError(f"no adapter for provider {provider!r}")
+
+
+def tool_results(event: Event, wanted: set[str]) -> dict[str, Any]:
+    """The wanted tool results the request of this LLM call sends back, by tool call id (pure).
+
+    Results sit at the end of a growing conversation: the search runs backwards and stops once it
+    has them all.
+    """
+    if event.provider == "openai":
+        from .openai import tool_results as read
+    elif event.provider == "anthropic":
+        from .anthropic import tool_results as read
+    else:
+        return {}
+    return read(event.input_messages, wanted)
 
 
 def common_fields(interaction: Interaction, step: int) -> dict[str, object]:

@@ -78,9 +78,37 @@ def _tool_input(block: dict[str, Any]) -> Any:
     return block.get("input")
 
 
-def _usage(usage: dict[str, Any]) -> dict[str, int]:
+def _usage(usage: dict[str, Any]) -> dict[str, Any]:
+    """Anthropic's input_tokens leave out cache reads and writes; the event's input counts them all,
+    as OpenAI's does, so totals compare across providers."""
+    fresh = int(usage.get("input_tokens") or 0)
+    cached = int(usage.get("cache_read_input_tokens") or 0)
+    written = int(usage.get("cache_creation_input_tokens") or 0)
+    split = usage.get("cache_creation") or {}
     return {
-        "input_tokens": int(usage.get("input_tokens") or 0),
+        "input_tokens": fresh + cached + written,
         "output_tokens": int(usage.get("output_tokens") or 0),
-        "cached_tokens": int(usage.get("cache_read_input_tokens") or 0),
+        "cached_tokens": cached,
+        "cache_write_tokens": written,
+        "cache_write_1h_tokens": int(split.get("ephemeral_1h_input_tokens") or 0),
+        "has_usage": bool(usage),
     }
+
+
+def tool_results(messages: tuple[Any, ...], wanted: set[str]) -> dict[str, Any]:
+    """`tool_result` blocks of the user messages, by tool_use_id."""
+    results: dict[str, Any] = {}
+    for message in reversed(messages):
+        if len(results) == len(wanted):
+            break
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else []:
+            if isinstance(block, dict) and block.get("type") == "tool_result" and block.get("tool_use_id") in wanted:
+                results[str(block["tool_use_id"])] = _text(block.get("content"))
+    return results
+
+
+def _text(content: Any) -> Any:
+    if isinstance(content, list) and all(isinstance(block, dict) and "text" in block for block in content):
+        return join_text([block.get("text") for block in content])
+    return content

@@ -115,15 +115,44 @@ def _responses_output(body: dict[str, Any]) -> dict[str, Any]:
     return {"output_text": join_text(text), "tool_calls": tuple(calls), "finish_reason": body.get("status")}
 
 
-def _usage(usage: dict[str, Any]) -> dict[str, int]:
+def _usage(usage: dict[str, Any]) -> dict[str, Any]:
+    """Chat completions say prompt/completion, Responses and embeddings input/output; the details
+    (cached, cache-written, reasoning) are parts of those totals."""
     input_tokens = usage.get("prompt_tokens", usage.get("input_tokens")) or 0
     output_tokens = usage.get("completion_tokens", usage.get("output_tokens")) or 0
     details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
+    output_details = usage.get("completion_tokens_details") or usage.get("output_tokens_details") or {}
     return {
         "input_tokens": int(input_tokens),
         "output_tokens": int(output_tokens),
         "cached_tokens": int(details.get("cached_tokens") or 0),
+        "cache_write_tokens": int(details.get("cache_write_tokens") or 0),
+        "reasoning_tokens": int(output_details.get("reasoning_tokens") or 0),
+        "has_usage": bool(usage),
     }
+
+
+def tool_results(messages: tuple[Any, ...], wanted: set[str]) -> dict[str, Any]:
+    """Chat `{"role": "tool", "tool_call_id", "content"}` messages and Responses
+    `{"type": "function_call_output", "call_id", "output"}` items, by call id."""
+    results: dict[str, Any] = {}
+    for item in reversed(messages):
+        if len(results) == len(wanted):
+            break
+        if not isinstance(item, dict):
+            continue
+        if item.get("role") == "tool" and item.get("tool_call_id") in wanted:
+            results[str(item["tool_call_id"])] = _text(item.get("content"))
+        elif item.get("type") == "function_call_output" and item.get("call_id") in wanted:
+            results[str(item["call_id"])] = _text(item.get("output"))
+    return results
+
+
+def _text(content: Any) -> Any:
+    """A list of text parts as its text; anything else as it is."""
+    if isinstance(content, list) and all(isinstance(part, dict) and "text" in part for part in content):
+        return join_text([part.get("text") for part in content])
+    return content
 
 
 def _arguments(raw: Any) -> Any:

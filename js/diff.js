@@ -1,0 +1,121 @@
+// DiffWidget: two trajectories side by side, aligned step to step as diff_traces aligned them,
+// changed steps highlighted, a word-level diff of changed prompts and responses, summary badges.
+
+import { alignmentRows, countByStatus, firstChange, splitSegments } from "./alignment.js";
+import { createDetailChannel } from "./channel.js";
+import { renderDetail } from "./detail.js";
+import { append, el, section } from "./dom.js";
+import { ROW_HEIGHT, renderColumnsHead } from "./rows.js";
+import { clampStep } from "./steps.js";
+import { createVirtualList } from "./virtual_list.js";
+
+function render({ model, el: root }) {
+  const rows = alignmentRows(model.get("rows"));
+  const [oldTitle, newTitle] = model.get("titles");
+  const channel = createDetailChannel(model);
+  root.classList.add("tnb", "tnb-diff");
+
+  const list = createVirtualList({
+    count: rows.length,
+    rowHeight: ROW_HEIGHT,
+    maxRows: 14,
+    className: "tnb-steps",
+    renderRow(index) {
+      const row = renderAlignedRow(rows[index], index === model.get("selected"));
+      row.addEventListener("click", () => select(index === model.get("selected") ? -1 : index));
+      return row;
+    },
+  });
+  list.element.tabIndex = 0;
+  list.element.dataset.lmSuppressShortcuts = "true";
+  list.element.setAttribute("aria-label", "aligned steps: arrow keys move, n next change, Escape closes");
+  const pane = el("div", "tnb-detail-pane");
+  pane.setAttribute("aria-live", "polite");
+
+  function select(index) {
+    model.set("selected", index);
+    model.save_changes();
+  }
+
+  async function showSelected() {
+    const index = model.get("selected");
+    list.refresh();
+    pane.replaceChildren();
+    if (index < 0 || index >= rows.length) return;
+    list.scrollToIndex(index);
+    const detail = await channel.get(`row:${index}`, { row: index });
+    if (model.get("selected") === index) pane.replaceChildren(renderRowDetail(rows[index], detail));
+  }
+
+  list.element.addEventListener("keydown", (event) => {
+    const current = model.get("selected");
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") select(clampStep(current + (event.key === "ArrowDown" ? 1 : -1), rows.length));
+    else if (event.key === "n") select(nextChange(rows, current));
+    else if (event.key === "Escape") select(-1);
+    else return;
+    event.preventDefault();
+  });
+  model.on("change:selected", showSelected);
+
+  const counts = countByStatus(rows);
+  const header = append(el("div", "tnb-header"), el("strong", "tnb-title", `${oldTitle} → ${newTitle}`));
+  const badges = el("div", "tnb-chips tnb-badges");
+  for (const badge of model.get("badges")) append(badges, el("span", `tnb-diff-badge tnb-diff-badge-${badge.kind}`, badge.text));
+  append(header, badges);
+  const legend = el("div", "tnb-muted tnb-legend", `${counts.changed} changed · ${counts.added} added · ${counts.removed} removed · ${counts.same} same — n jumps to the next change`);
+  const head = renderColumnsHead([["tnb-c-side", `old: ${oldTitle}`], ["tnb-c-marker", ""], ["tnb-c-side", `new: ${newTitle}`], ["tnb-c-note", "what changed"]]);
+  append(root, header, legend, head, list.element, pane);
+  if (model.get("selected") >= 0) showSelected();
+  return () => {
+    model.off("change:selected", showSelected);
+    channel.destroy();
+    list.destroy();
+  };
+}
+
+function nextChange(rows, current) {
+  for (let i = 1; i <= rows.length; i++) {
+    const index = (current + i) % rows.length;
+    if (rows[index].status !== "same") return index;
+  }
+  return current;
+}
+
+function renderAlignedRow(row, selected) {
+  const node = el("div", `tnb-row tnb-diff-row ${row.className}${selected ? " tnb-selected" : ""}`);
+  node.setAttribute("role", "listitem");
+  node.setAttribute("aria-selected", selected ? "true" : "false");
+  append(node, side(row.left), el("span", "tnb-c-marker", row.marker), side(row.right), el("span", "tnb-c-note", row.note));
+  return node;
+}
+
+function side(cell) {
+  return cell ? el("span", "tnb-c-side", `${cell.step} · ${cell.label}`) : el("span", "tnb-c-side tnb-muted", "—");
+}
+
+function renderRowDetail(row, detail) {
+  const root = el("div", "tnb-diff-detail");
+  const where = [row.left && `old step ${row.left.step}`, row.right && `new step ${row.right.step}`].filter(Boolean).join(" → ");
+  append(root, el("strong", "tnb-detail-title", `${where} · ${row.note || "unchanged"}`));
+  for (const textDiff of detail.text_diffs) append(root, section(`${textDiff.title} (word diff)`, renderWordDiff(textDiff.segments)));
+  if (detail.summary.length) append(root, section("Changes", el("pre", "tnb-pre", detail.summary.join("\n"))));
+  const steps = el("div", "tnb-diff-sides");
+  if (detail.old) append(steps, append(el("div", "tnb-diff-side"), el("div", "tnb-muted", "old"), renderDetail(detail.old)));
+  if (detail.new) append(steps, append(el("div", "tnb-diff-side"), el("div", "tnb-muted", "new"), renderDetail(detail.new)));
+  const full = append(el("details", "tnb-diff-full"), el("summary", "tnb-muted", "the step(s) in full"), steps);
+  full.open = !detail.text_diffs.length; // an added or removed step has nothing else to show
+  return append(root, full);
+}
+
+export function renderWordDiff(segments) {
+  const sides = splitSegments(segments);
+  const box = el("div", "tnb-worddiff");
+  for (const [name, parts] of [["old", sides.old], ["new", sides.new]]) {
+    const column = el("div", `tnb-worddiff-side tnb-worddiff-${name}`);
+    for (const [op, text] of parts) append(column, op === "equal" ? document.createTextNode(text) : el(op === "insert" ? "ins" : "del", `tnb-${op}`, text));
+    box.append(column);
+  }
+  return box;
+}
+
+export default { render };

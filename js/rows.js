@@ -1,0 +1,81 @@
+// The step row shared by the trajectory and the debugger's step list, and the widgets' header.
+
+import { append, chip, el } from "./dom.js";
+import { barPercent, formatCost, formatDuration, formatTokens, pluralize } from "./format.js";
+import { kindClass, kindLabel, stepTitle, trajectoryRuns } from "./steps.js";
+
+export const ROW_HEIGHT = 28;
+
+export function renderHeader(title, totals) {
+  const header = el("div", "tnb-header");
+  append(header, el("strong", "tnb-title", title));
+  const chips = el("div", "tnb-chips");
+  append(chips, chip("steps", formatTokens(totals.steps)), chip("LLM calls", formatTokens(totals.llm_calls)));
+  append(chips, chip("tool calls", formatTokens(totals.tool_calls)), chip("tokens", formatTokens(totals.tokens)));
+  const cost = totals.cost_usd === null ? "unknown" : formatCost(totals.cost_usd);
+  append(chips, chip("cost", totals.unpriced ? `${cost} (${pluralize(totals.unpriced, "call")} unpriced)` : cost));
+  append(chips, chip("time", formatDuration(totals.duration_ms)));
+  return append(header, chips);
+}
+
+export function renderTrajectoryLine(steps) {
+  const line = el("div", "tnb-trajline");
+  line.setAttribute("aria-label", "trajectory");
+  const { runs, hidden, hiddenAt } = trajectoryRuns(steps.map((step) => step.label));
+  const kinds = new Map(steps.map((step) => [step.label, kindClass(step)]));
+  runs.forEach((run, index) => {
+    if (index > 0) append(line, el("span", "tnb-arrow", "→"));
+    if (hidden && index === hiddenAt) append(line, el("span", "tnb-muted", `… ${formatTokens(hidden)} more steps …`), el("span", "tnb-arrow", "→"));
+    const label = run.count > 1 ? `${run.label} ×${run.count}` : run.label;
+    append(line, el("span", `tnb-trajstep ${kinds.get(run.label)}`, label));
+  });
+  if (!runs.length) append(line, el("span", "tnb-muted", "(no steps)"));
+  return line;
+}
+
+export function renderColumnsHead(columns) {
+  const head = el("div", "tnb-row tnb-row-head");
+  for (const [className, text] of columns) append(head, el("span", className, text));
+  return head;
+}
+
+export const STEP_COLUMNS = [
+  ["tnb-c-step", "#"],
+  ["tnb-c-kind", "kind"],
+  ["tnb-c-name", "step"],
+  ["tnb-c-num", "in"],
+  ["tnb-c-num", "out"],
+  ["tnb-c-num", "cost"],
+  ["tnb-c-num", "time"],
+  ["tnb-c-bars", "time · cost"],
+];
+
+// scales: { duration, cost } maxima, for bars proportional to time and cost.
+export function renderStepRow(step, scales, selected) {
+  const row = el("div", `tnb-row tnb-step-row ${kindClass(step)}${selected ? " tnb-selected" : ""}`);
+  row.setAttribute("role", "listitem");
+  row.setAttribute("aria-selected", selected ? "true" : "false");
+  append(row, el("span", "tnb-c-step", step.step));
+  append(row, el("span", `tnb-c-kind tnb-badge ${kindClass(step)}`, kindLabel(step)));
+  const name = el("span", "tnb-c-name", stepTitle(step));
+  name.title = step.label;
+  if (step.error) append(name, el("span", "tnb-error-flag", " ⚠ error"));
+  append(row, name);
+  const llm = step.kind === "llm_call";
+  append(row, el("span", "tnb-c-num", llm ? formatTokens(step.input_tokens) : ""));
+  append(row, el("span", "tnb-c-num", llm ? formatTokens(step.output_tokens) : ""));
+  append(row, el("span", "tnb-c-num", llm ? formatCost(step.cost_usd) : ""));
+  append(row, el("span", "tnb-c-num", formatDuration(step.duration_ms)));
+  const bars = el("span", "tnb-c-bars");
+  append(bars, bar("tnb-bar-time", barPercent(step.duration_ms, scales.duration), `time ${formatDuration(step.duration_ms)}`));
+  append(bars, bar("tnb-bar-cost", barPercent(step.cost_usd, scales.cost), `cost ${formatCost(step.cost_usd)}`));
+  return append(row, bars);
+}
+
+function bar(className, percent, title) {
+  const track = el("span", "tnb-bar-track");
+  track.title = title;
+  const fill = el("span", `tnb-bar ${className}`);
+  fill.style.width = `${percent}%`;
+  return append(track, fill);
+}
