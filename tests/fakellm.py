@@ -7,6 +7,10 @@ Responses are deterministic and echo the prompt, so a wrong replay is visible:
   once a tool result has been sent back);
 * with tools, the first call answers with a call to the first tool, arguments
   ``{"query": <last user text>}``;
+* :attr:`FakeLLMServer.replies` scripts answers by prompt (or, once a tool result
+  has been sent back, by that result): a string is the text to answer with, and a
+  :class:`ToolCall` makes the model call that tool with those arguments whenever
+  tools are offered, so a multi-step agent loop can be scripted step by step;
 * with a JSON schema (structured output), the text is a JSON document generated
   from the schema, so the SDKs' ``.parse()`` helpers work;
 * usage counts whitespace-separated words (input: every prompt text including
@@ -184,6 +188,17 @@ class Answer:
         return self.arguments if self.tool else self.text
 
 
+@dataclass(frozen=True)
+class ToolCall:
+    """A scripted reply that calls a tool: ``server.replies[prompt or tool result] = ToolCall("f", {"x": 1})``."""
+
+    name: str
+    arguments: JSON = field(default_factory=dict)
+
+
+Scripted = str | ToolCall
+
+
 def choose_tool(tools: Any, tool_choice: Any) -> str | None:
     """Name of the tool to call: the first one, unless tool_choice says none or names another."""
     if not tools or tool_choice in ("none", {"type": "none"}):
@@ -197,16 +212,22 @@ def choose_tool(tools: Any, tool_choice: Any) -> str | None:
 
 
 def decide(
-    prompt: str, tool_result: str | None, tool: str | None, schema: JSON | None, replies: Mapping[str, str]
+    prompt: str, tool_result: str | None, tool: str | None, schema: JSON | None, replies: Mapping[str, Scripted]
 ) -> Answer:
-    """Shared decision table: tool result -> final text; tools -> call; schema -> JSON; else echo.
+    """Shared decision table: scripted tool call; tool result -> final text; tools -> call; schema -> JSON; else echo.
 
-    `replies` scripts realistic answers: the prompt (or tool result) it names gets that text instead.
+    `replies` scripts realistic answers for the prompt, or the tool result when one was sent back: a
+    string is the text answered instead (a first call with tools still calls a tool); a ToolCall is
+    a call to that tool, made whenever tools are offered and tool_choice is not "none".
     """
+    scripted = replies.get(tool_result if tool_result is not None else prompt)
+    if isinstance(scripted, ToolCall) and tool:
+        return Answer(tool=scripted.name, arguments=json.dumps(scripted.arguments))
     if tool_result is None and tool:
         return Answer(tool=tool, arguments=json.dumps({"query": prompt}))
     text = f"final: {tool_result}" if tool_result is not None else f"echo: {prompt}"
-    text = replies.get(tool_result if tool_result is not None else prompt, text)
+    if isinstance(scripted, str):
+        text = scripted
     return Answer(text=json.dumps(example_from_schema(schema, text)) if schema else text)
 
 
@@ -218,7 +239,7 @@ class FakeLLMServer:
 
     def __init__(self) -> None:
         self.requests: list[JSON] = []
-        self.replies: dict[str, str] = {}  # scripted answers: prompt or tool result -> reply text
+        self.replies: dict[str, Scripted] = {}  # scripted answers: prompt or tool result -> text or ToolCall
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
         self._fail: tuple[int, int] = (0, 0)  # (status, remaining)
@@ -347,7 +368,7 @@ def error_reply(anthropic: bool, status: int, message: str, model_error: bool = 
 # --------------------------------------------------------------------------- OpenAI chat completions
 
 
-def chat_answer(body: JSON, replies: Mapping[str, str]) -> tuple[Answer, int]:
+def chat_answer(body: JSON, replies: Mapping[str, Scripted]) -> tuple[Answer, int]:
     messages: list[JSON] = body.get("messages") or []
     texts = [text_of(m.get("content")) for m in messages]
     prompt = next((text_of(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
@@ -433,7 +454,7 @@ def chat_stream(base: JSON, answer: Answer, call_id: str, usage: JSON | None) ->
 # --------------------------------------------------------------------------- OpenAI responses
 
 
-def responses_answer(body: JSON, replies: Mapping[str, str]) -> tuple[Answer, int]:
+def responses_answer(body: JSON, replies: Mapping[str, Scripted]) -> tuple[Answer, int]:
     raw = body.get("input")
     items: list[JSON] = [{"role": "user", "content": raw}] if isinstance(raw, str) else list(raw or [])
     messages = [i for i in items if i.get("type", "message") == "message"]
@@ -612,7 +633,7 @@ def completions(server: FakeLLMServer, body: JSON) -> Reply:
 # --------------------------------------------------------------------------- Anthropic messages
 
 
-def anthropic_answer(body: JSON, replies: Mapping[str, str]) -> tuple[Answer, int]:
+def anthropic_answer(body: JSON, replies: Mapping[str, Scripted]) -> tuple[Answer, int]:
     messages: list[JSON] = body.get("messages") or []
     texts = [text_of(body.get("system"))]
     for message in messages:

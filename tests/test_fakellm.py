@@ -16,7 +16,7 @@ import anthropic
 import openai
 import pytest
 from anthropic.types import Message, RawMessageStreamEvent
-from fakellm import FakeLLMServer  # same import as conftest.py (tests/ is not a package)
+from fakellm import FakeLLMServer, ToolCall  # same import as conftest.py (tests/ is not a package)
 from openai.types.chat import ChatCompletion
 from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import BaseModel, TypeAdapter
@@ -214,6 +214,100 @@ def test_chat_stream_tool_call(oai: openai.OpenAI) -> None:
     arguments = "".join(tc.function.arguments or "" for tc in calls if tc.function)
     assert json.loads(arguments) == {"query": "rain in Oslo"}
     assert chunks[-1].choices[0].finish_reason == "tool_calls"
+
+
+# --------------------------------------------------------------------------- scripted replies and tool calls
+
+
+def function_tool(name: str, **properties: str) -> Any:
+    schema = {"type": "object", "properties": {key: {"type": kind} for key, kind in properties.items()}}
+    return {"type": "function", "function": {"name": name, "parameters": schema}}
+
+
+AGENT_TOOLS = [function_tool("get_weather", city="string"), function_tool("to_fahrenheit", celsius="number")]
+AGENT_SCRIPT: dict[str, Any] = {
+    "Oslo weather in Fahrenheit?": ToolCall("get_weather", {"city": "Oslo"}),
+    "4 C, light rain": ToolCall("to_fahrenheit", {"celsius": 4}),
+    "39.2": "Oslo: 39.2 F, light rain.",
+}
+
+
+def test_scripted_tool_calls_drive_a_chat_agent_loop(oai: openai.OpenAI, server: FakeLLMServer) -> None:
+    server.replies.update(AGENT_SCRIPT)
+    results = {"get_weather": "4 C, light rain", "to_fahrenheit": "39.2"}
+    messages: list[Any] = user("Oslo weather in Fahrenheit?")
+    calls = []
+    for _ in range(5):
+        completion = oai.chat.completions.create(model=GPT, messages=messages, tools=AGENT_TOOLS)
+        message = completion.choices[0].message
+        if not message.tool_calls:
+            break
+        messages.append(message.model_dump(exclude_none=True))
+        for call in message.tool_calls:
+            assert call.type == "function"
+            calls.append((call.function.name, json.loads(call.function.arguments)))
+            messages.append({"role": "tool", "tool_call_id": call.id, "content": results[call.function.name]})
+    # The second call is to the second tool: the script, not "the first tool offered", decides.
+    assert calls == [("get_weather", {"city": "Oslo"}), ("to_fahrenheit", {"celsius": 4})]
+    assert message.content == "Oslo: 39.2 F, light rain." and completion.choices[0].finish_reason == "stop"
+    assert len(server.requests) == 3
+
+    # Streamed, the scripted call arrives as tool-call deltas.
+    chunks = list(oai.chat.completions.create(model=GPT, messages=messages[:3], tools=AGENT_TOOLS, stream=True))
+    deltas = [tc for c in chunks if c.choices for tc in c.choices[0].delta.tool_calls or []]
+    assert deltas[0].function is not None and deltas[0].function.name == "to_fahrenheit"
+    assert json.loads("".join(d.function.arguments or "" for d in deltas if d.function)) == {"celsius": 4}
+
+
+def test_scripted_tool_call_needs_tools_offered(oai: openai.OpenAI, server: FakeLLMServer) -> None:
+    server.replies.update(AGENT_SCRIPT)
+    prompt = "Oslo weather in Fahrenheit?"
+    no_tools = oai.chat.completions.create(model=GPT, messages=user(prompt))
+    assert no_tools.choices[0].message.content == f"echo: {prompt}"
+    refused = oai.chat.completions.create(model=GPT, messages=user(prompt), tools=AGENT_TOOLS, tool_choice="none")
+    assert refused.choices[0].message.content == f"echo: {prompt}"
+
+
+def test_scripted_text_reply_with_tools_still_calls_the_first_tool(oai: openai.OpenAI, server: FakeLLMServer) -> None:
+    server.replies["weather in Rome"] = "It is hot in Rome."
+    first = oai.chat.completions.create(model=GPT, messages=user("weather in Rome"), tools=[WEATHER_TOOL])
+    [call] = first.choices[0].message.tool_calls or []
+    assert call.type == "function" and json.loads(call.function.arguments) == {"query": "weather in Rome"}
+    assert oai.chat.completions.create(model=GPT, messages=user("weather in Rome")).choices[0].message.content == (
+        "It is hot in Rome."
+    )
+
+
+def test_scripted_tool_calls_in_anthropic_and_responses(
+    oai: openai.OpenAI, claude: anthropic.Anthropic, server: FakeLLMServer
+) -> None:
+    server.replies.update(AGENT_SCRIPT)
+    tools: Any = [
+        {"name": "get_weather", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}},
+        {"name": "to_fahrenheit", "input_schema": {"type": "object", "properties": {"celsius": {"type": "number"}}}},
+    ]
+    history: list[Any] = user("Oslo weather in Fahrenheit?")
+    with claude.messages.stream(model=CLAUDE, max_tokens=100, messages=history, tools=tools) as stream:
+        first = stream.get_final_message()
+    block = first.content[0]
+    assert block.type == "tool_use" and (block.name, block.input) == ("get_weather", {"city": "Oslo"})
+    result = {"type": "tool_result", "tool_use_id": block.id, "content": "4 C, light rain"}
+    history += [first.to_param(), {"role": "user", "content": [result]}]
+    second = claude.messages.create(model=CLAUDE, max_tokens=100, messages=history, tools=tools)
+    block = second.content[0]
+    assert block.type == "tool_use" and (block.name, block.input) == ("to_fahrenheit", {"celsius": 4})
+
+    responses_tools: Any = [{**tool["function"], "type": "function", "strict": False} for tool in AGENT_TOOLS]
+    response = oai.responses.create(model=GPT, input="Oslo weather in Fahrenheit?", tools=responses_tools)
+    item = response.output[0]
+    assert item.type == "function_call" and (item.name, json.loads(item.arguments)) == ("get_weather", {"city": "Oslo"})
+    output = {"type": "function_call_output", "call_id": item.call_id, "output": "39.2"}
+    final = oai.responses.create(
+        model=GPT,
+        input=[*user("Oslo weather in Fahrenheit?"), item.model_dump(exclude_none=True), output],
+        tools=responses_tools,
+    )
+    assert final.output_text == "Oslo: 39.2 F, light rain."
 
 
 def test_chat_parse_pydantic(oai: openai.OpenAI, server: FakeLLMServer) -> None:

@@ -1,4 +1,7 @@
-"""One JupyterLab server and one Chromium for the whole browser test session (they take seconds to start)."""
+"""One JupyterLab server for the whole test session, one Chromium per test module (they take seconds to start).
+
+Chromium is module-scoped because Playwright's sync API keeps an asyncio loop running in the main thread
+while it is open: left open, it would break every later test that calls asyncio.run()."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ def lab() -> Iterator[Lab]:
             yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with chromium() as launched:  # no Chromium is a failure, never a skip: scripts/test installs it
         yield launched
