@@ -1,6 +1,6 @@
 """Analysis benchmark: to_dataframe on 100,000 events, diff_traces of two 1,000-step agent traces.
 
-    /work/venv/bin/python benchmarks/bench_analysis.py [--runs 7]
+    python benchmarks/bench_analysis.py [--runs 7]
 
 Targets (from the issue): to_dataframe of 100,000 events ≤ 1 s; diff_traces of two 1,000-step traces
 ≤ 0.5 s. Prints medians of time.perf_counter() over --runs runs, after one untimed warm-up run.

@@ -1,6 +1,6 @@
 """Replay, recording and cassette-loading benchmark: traceops_nb against the SDK's own cost, VCR.py and TraceOps 0.5.
 
-    /work/venv/bin/python benchmarks/bench_replay.py [--quick] [--json out.json] [--skip-slow]
+    python benchmarks/bench_replay.py [--quick] [--json out.json] [--skip-slow]
 
 Everything runs in one process, in this order (the order matters, see README.md):
 

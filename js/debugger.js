@@ -72,6 +72,7 @@ function render({ model, el: root }) {
     const index = model.get("step");
     jump.value = String(index);
     position.textContent = `of ${count ? count - 1 : 0}`;
+    list.setActive(index);
     list.refresh();
     list.scrollToIndex(index);
     if (!count) return pane.replaceChildren(el("div", "tnb-muted", "(no steps)"));

@@ -28,7 +28,7 @@ function render({ model, el: root }) {
   });
   list.element.tabIndex = 0;
   list.element.dataset.lmSuppressShortcuts = "true";
-  list.element.setAttribute("aria-label", "aligned steps: arrow keys move, n next change, Escape closes");
+  list.element.setAttribute("aria-label", "aligned steps: arrow keys, Home and End move, n next change, Enter opens, Escape closes");
   const pane = el("div", "tnb-detail-pane");
   pane.setAttribute("aria-live", "polite");
 
@@ -39,6 +39,7 @@ function render({ model, el: root }) {
 
   async function showSelected() {
     const index = model.get("selected");
+    list.setActive(index);
     list.refresh();
     pane.replaceChildren();
     if (index < 0 || index >= rows.length) return;
@@ -50,6 +51,8 @@ function render({ model, el: root }) {
   list.element.addEventListener("keydown", (event) => {
     const current = model.get("selected");
     if (event.key === "ArrowDown" || event.key === "ArrowUp") select(clampStep(current + (event.key === "ArrowDown" ? 1 : -1), rows.length));
+    else if ((event.key === "Home" || event.key === "End") && rows.length) select(event.key === "Home" ? 0 : rows.length - 1);
+    else if (event.key === "Enter" && current < 0 && rows.length) select(Math.max(0, firstChange(rows)));
     else if (event.key === "n") select(nextChange(rows, current));
     else if (event.key === "Escape") select(-1);
     else return;
@@ -83,7 +86,7 @@ function nextChange(rows, current) {
 
 function renderAlignedRow(row, selected) {
   const node = el("div", `tnb-row tnb-diff-row ${row.className}${selected ? " tnb-selected" : ""}`);
-  node.setAttribute("role", "listitem");
+  node.setAttribute("role", "option");
   node.setAttribute("aria-selected", selected ? "true" : "false");
   append(node, side(row.left), el("span", "tnb-c-marker", row.marker), side(row.right), el("span", "tnb-c-note", row.note));
   return node;

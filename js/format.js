@@ -53,3 +53,9 @@ export function barPercent(value, max) {
 export function pluralize(count, word) {
   return `${formatTokens(count)} ${word}${count === 1 ? "" : "s"}`;
 }
+
+// What the replayed steps of a new_episodes run saved, as recorded: tokens, cost and time.
+export function savingsText(savings) {
+  const saved = `${pluralize(savings.tokens, "token")} · ${formatCost(savings.cost_usd)} · ${formatDuration(savings.duration_ms)}`;
+  return `${pluralize(savings.replayed_steps, "step")} replayed from the cassette, ${formatTokens(savings.live_steps)} live — replay saved ${saved}`;
+}

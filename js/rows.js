@@ -1,7 +1,7 @@
 // The step row shared by the trajectory and the debugger's step list, and the widgets' header.
 
 import { append, chip, el } from "./dom.js";
-import { barPercent, formatCost, formatDuration, formatTokens, pluralize } from "./format.js";
+import { barPercent, formatCost, formatDuration, formatTokens, pluralize, savingsText } from "./format.js";
 import { kindClass, kindLabel, stepTitle, trajectoryRuns } from "./steps.js";
 
 export const ROW_HEIGHT = 28;
@@ -50,16 +50,18 @@ export const STEP_COLUMNS = [
   ["tnb-c-bars", "time · cost"],
 ];
 
-// scales: { duration, cost } maxima, for bars proportional to time and cost.
-export function renderStepRow(step, scales, selected) {
+// scales: { duration, cost } maxima, for bars proportional to time and cost. marks: show whether the
+// step was replayed from the cassette or went live (a new_episodes run).
+export function renderStepRow(step, scales, selected, marks = false) {
   const row = el("div", `tnb-row tnb-step-row ${kindClass(step)}${selected ? " tnb-selected" : ""}`);
-  row.setAttribute("role", "listitem");
+  row.setAttribute("role", "option");
   row.setAttribute("aria-selected", selected ? "true" : "false");
   append(row, el("span", "tnb-c-step", step.step));
   append(row, el("span", `tnb-c-kind tnb-badge ${kindClass(step)}`, kindLabel(step)));
   const name = el("span", "tnb-c-name", stepTitle(step));
   name.title = step.label;
   if (step.error) append(name, el("span", "tnb-error-flag", " ⚠ error"));
+  if (marks) append(name, replayMark(step.replayed));
   append(row, name);
   const llm = step.kind === "llm_call";
   append(row, el("span", "tnb-c-num", llm ? formatTokens(step.input_tokens) : ""));
@@ -70,6 +72,16 @@ export function renderStepRow(step, scales, selected) {
   append(bars, bar("tnb-bar-time", barPercent(step.duration_ms, scales.duration), `time ${formatDuration(step.duration_ms)}`));
   append(bars, bar("tnb-bar-cost", barPercent(step.cost_usd, scales.cost), `cost ${formatCost(step.cost_usd)}`));
   return append(row, bars);
+}
+
+function replayMark(replayed) {
+  const mark = el("span", `tnb-mark ${replayed ? "tnb-mark-replayed" : "tnb-mark-live"}`, replayed ? "replayed" : "live");
+  mark.title = replayed ? "served from the cassette" : "called live and recorded";
+  return mark;
+}
+
+export function renderSavings(savings) {
+  return el("div", "tnb-savings", savingsText(savings));
 }
 
 function bar(className, percent, title) {

@@ -4,7 +4,7 @@
 import { createDetailChannel } from "./channel.js";
 import { renderDetail } from "./detail.js";
 import { append, el } from "./dom.js";
-import { ROW_HEIGHT, STEP_COLUMNS, renderColumnsHead, renderHeader, renderStepRow, renderTrajectoryLine } from "./rows.js";
+import { ROW_HEIGHT, STEP_COLUMNS, renderColumnsHead, renderHeader, renderSavings, renderStepRow, renderTrajectoryLine } from "./rows.js";
 import { clampStep, cumulative, maxOf, stepsFromColumns } from "./steps.js";
 import { createVirtualList } from "./virtual_list.js";
 
@@ -13,6 +13,8 @@ function render({ model, el: root }) {
   const sums = cumulative(steps);
   const scales = { duration: maxOf(steps, "duration_ms"), cost: maxOf(steps, "cost_usd") };
   const channel = createDetailChannel(model);
+  const savings = model.get("savings") || {};
+  const marks = "replayed_steps" in savings; // a new_episodes run: mark replayed and live steps
   root.classList.add("tnb", "tnb-trajectory");
 
   const list = createVirtualList({
@@ -21,7 +23,7 @@ function render({ model, el: root }) {
     maxRows: 14,
     className: "tnb-steps",
     renderRow(index) {
-      const row = renderStepRow(steps[index], scales, index === model.get("selected"));
+      const row = renderStepRow(steps[index], scales, index === model.get("selected"), marks);
       row.addEventListener("click", () => select(index === model.get("selected") ? -1 : index));
       return row;
     },
@@ -39,6 +41,7 @@ function render({ model, el: root }) {
 
   async function showSelected() {
     const index = model.get("selected");
+    list.setActive(index);
     list.refresh();
     pane.replaceChildren();
     if (index < 0 || index >= steps.length) return;
@@ -60,7 +63,9 @@ function render({ model, el: root }) {
   });
   model.on("change:selected", showSelected);
 
-  append(root, renderHeader(model.get("title"), model.get("totals")), renderTrajectoryLine(steps));
+  append(root, renderHeader(model.get("title"), model.get("totals")));
+  if (marks) append(root, renderSavings(savings));
+  append(root, renderTrajectoryLine(steps));
   append(root, renderColumnsHead(STEP_COLUMNS), list.element, pane);
   if (model.get("selected") >= 0) showSelected();
   return () => {

@@ -1,5 +1,6 @@
 // A list that keeps only the rows in view (plus a few) in the DOM, so 10,000 steps scroll smoothly.
-// Rows have one fixed height; each is rendered by the caller and positioned absolutely.
+// Rows have one fixed height; each is rendered by the caller and positioned absolutely. The list is a
+// listbox: its selected row (setActive) is named by aria-activedescendant while that row is rendered.
 
 // Pure: which rows [start, end) to render for a scroll position.
 export function visibleRange({ scrollTop, viewportHeight, rowHeight, count, overscan = 8 }) {
@@ -22,13 +23,21 @@ export function scrollTopFor({ index, scrollTop, viewportHeight, rowHeight }) {
 export function createVirtualList({ count, rowHeight, maxRows, renderRow, className }) {
   const viewport = document.createElement("div");
   viewport.className = `tnb-vlist ${className || ""}`.trim();
-  viewport.setAttribute("role", "list");
+  viewport.setAttribute("role", "listbox");
   const spacer = document.createElement("div");
   spacer.className = "tnb-vlist-spacer";
   viewport.append(spacer);
   const rows = new Map(); // index -> element
+  const ids = `tnb-row-${Math.random().toString(36).slice(2, 10)}`;
   let total = count;
   let frame = 0;
+  let active = -1;
+
+  function markActive() {
+    const row = rows.get(active);
+    if (row) viewport.setAttribute("aria-activedescendant", row.id);
+    else viewport.removeAttribute("aria-activedescendant");
+  }
 
   function layout() {
     spacer.style.height = `${total * rowHeight}px`;
@@ -52,9 +61,11 @@ export function createVirtualList({ count, rowHeight, maxRows, renderRow, classN
       row.style.top = `${index * rowHeight}px`;
       row.style.height = `${rowHeight}px`;
       row.dataset.index = String(index);
+      row.id = `${ids}-${index}`;
       spacer.append(row);
       rows.set(index, row);
     }
+    markActive();
   }
 
   function schedule() {
@@ -83,6 +94,11 @@ export function createVirtualList({ count, rowHeight, maxRows, renderRow, classN
       total = next;
       layout();
       this.refresh();
+    },
+    // The selected row (-1: none), for assistive technology.
+    setActive(index) {
+      active = index;
+      markActive();
     },
     renderedCount: () => rows.size,
     destroy() {

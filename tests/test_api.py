@@ -30,6 +30,11 @@ def test_exported_names() -> None:
         "plots",
         "pricing",
         "assertions",
+        "compare",
+        "baseline",
+        "normalize",
+        "replay_savings",
+        "BaselineNotFoundError",
     }
     assert expected <= set(traceops_nb.__all__)
     assert all(hasattr(traceops_nb, name) for name in traceops_nb.__all__)

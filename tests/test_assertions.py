@@ -102,7 +102,9 @@ def run_marked(
                 client.chat.completions.create(model={GPT!r}, messages=[{{"role": "user", "content": question}}])
     """
     pytester.makepyfile(textwrap.dedent(header) + textwrap.dedent(body))
-    return pytester.runpytest("-p", "traceops_nb.budget_plugin", "-p", "no:cacheprovider", "--strict-markers")
+    return pytester.runpytest(
+        "-p", "traceops_nb.budget_plugin", "-p", "no:cacheprovider", "-p", "no:traceops", "--strict-markers"
+    )
 
 
 def test_the_budget_marker_fails_only_the_test_over_budget(
@@ -239,7 +241,14 @@ def test_the_marker_counts_the_cassette_fixture(
         """)
     )
     result = pytester.runpytest(
-        "-p", "traceops_nb.pytest_plugin", "-p", "traceops_nb.budget_plugin", "-p", "no:cacheprovider"
+        "-p",
+        "traceops_nb.pytest_plugin",
+        "-p",
+        "traceops_nb.budget_plugin",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:traceops",
     )
     result.assert_outcomes(failed=1)
     tokens = traceops_nb.load_cassette(two_calls).total_tokens

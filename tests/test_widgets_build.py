@@ -47,6 +47,25 @@ def test_the_front_end_never_parses_text_as_html_and_never_leaves_the_page() -> 
     assert hits == []
 
 
+def test_every_theme_colour_has_a_fallback_outside_jupyterlab() -> None:
+    """JupyterLab's variables first, then VS Code's, then a plain value: no host leaves a colour unset."""
+    css = (JS / "widgets.css").read_text()
+    uses = re.findall(r"var\(\s*(--[\w-]+)\s*([,)])", css)
+    assert len(uses) > 50
+    without_fallback = sorted({name for name, end in uses if end == ")" and not name.startswith("--tnb-")})
+    assert without_fallback == []
+    defined = set(re.findall(r"(--tnb-[\w-]+)\s*:", css))
+    assert {name for name, _ in uses if name.startswith("--tnb-")} <= defined
+    theme = css[css.index(".tnb {") : css.index("}", css.index(".tnb {"))]
+    for name in (
+        "--jp-layout-color1",
+        "--vscode-editor-background",
+        "--jp-ui-font-color1",
+        "--vscode-editor-foreground",
+    ):
+        assert f"var({name}" in theme, name
+
+
 def test_the_built_modules_are_the_current_js_sources() -> None:
     module = hatch_build()
     for name in module.WIDGETS:

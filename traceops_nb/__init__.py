@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from . import assertions, pricing
+from . import assertions, baseline, pricing
+from .baseline import compare
 from .diff import TraceDiff, assert_trace_unchanged, diff_traces
 from .errors import (
+    BaselineNotFoundError,
     CassetteError,
     CassetteExhaustedError,
     CassetteFormatError,
@@ -13,8 +15,11 @@ from .errors import (
     CassetteSecretError,
     CassetteUnusedError,
 )
+from .importers import import_cassette
 from .interactions import Interaction, Request, Response, ToolRecord
 from .modes import RecordMode
+from .normalize import NormalizedCall, normalize
+from .savings import ReplaySavings, replay_savings
 from .session import Recorder, Replayer, Session, cassette, load_cassette, save_cassette
 from .tools import record_decision, record_tool_call, tool
 from .trace import Event, ToolCall, Trace
@@ -25,6 +30,8 @@ __version__ = "0.1.0"
 _LAZY = {"to_dataframe": ("frame", "to_dataframe"), "frame": ("frame", None), "plots": ("plots", None)}
 # So are the widgets (anywidget, ipywidgets).
 _LAZY.update({name: ("widgets", name) for name in ("TrajectoryWidget", "DebuggerWidget", "DiffWidget")})
+# The HTML report (its module is not named `report`, which would shadow the function once imported).
+_LAZY["report"] = ("html_report", "report")
 
 
 def __getattr__(name: str) -> object:
@@ -45,6 +52,7 @@ def load_ipython_extension(ipython: object) -> None:
 
 
 __all__ = [
+    "BaselineNotFoundError",
     "CassetteError",
     "CassetteExhaustedError",
     "CassetteFormatError",
@@ -56,8 +64,10 @@ __all__ = [
     "DiffWidget",
     "Event",
     "Interaction",
+    "NormalizedCall",
     "RecordMode",
     "Recorder",
+    "ReplaySavings",
     "Replayer",
     "Request",
     "Response",
@@ -69,13 +79,19 @@ __all__ = [
     "TrajectoryWidget",
     "assert_trace_unchanged",
     "assertions",
+    "baseline",
     "cassette",
+    "compare",
     "diff_traces",
+    "import_cassette",
     "load_cassette",
+    "normalize",
     "plots",
     "pricing",
     "record_decision",
     "record_tool_call",
+    "replay_savings",
+    "report",
     "save_cassette",
     "to_dataframe",
     "tool",

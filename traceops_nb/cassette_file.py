@@ -43,6 +43,18 @@ _Dumper.add_representer(str, _represent_str)
 _parsed: dict[str, list[dict[str, Any]]] = {}
 
 
+def find_cassettes(folder: str | os.PathLike[str], *, partial: bool = False) -> list[Path]:
+    """The *.yaml and *.yml files under a folder, recursively, sorted; the working files beside cassettes
+    (`*.partial.*`, and the `*.baseline.*` that `%%record --compare` keeps) only if asked."""
+    root = Path(folder)
+    found = sorted({*root.rglob("*.yaml"), *root.rglob("*.yml")})
+    return [path for path in found if path.is_file() and (partial or not _working_file(path))]
+
+
+def _working_file(path: Path) -> bool:
+    return ".partial." in path.name or ".baseline." in path.name
+
+
 def read_interactions(path: str | os.PathLike[str]) -> list[Interaction]:
     """The HTTP interactions of a cassette, without its tool calls and decisions."""
     return [record for record in read_records(path) if isinstance(record, Interaction)]

@@ -2,8 +2,10 @@
 
 Steps are aligned on their kind and tool name, so an inserted tool call or an extra LLM call shows as
 one added step, and the steps after it still pair with their counterparts. Paired LLM calls are
-compared on model, prompt (the messages sent) and response (text and requested tool calls); paired
-tool calls and decisions on input, output and error. Ids that differ on every run (tool call ids,
+compared on provider and model, prompt (the messages sent) and response (text and requested tool
+calls); paired tool calls and decisions on input, output and error. Messages are compared in the
+provider-neutral shape of traceops_nb.normalize, so a step moved from OpenAI to Anthropic shows as a
+provider / model change plus its real content differences. Ids that differ on every run (tool call ids,
 response ids) are never compared. Pure: no I/O, no pandas.
 """
 
@@ -16,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .normalize import normalize_message, normalize_messages, render
 from .trace import Event, as_trace, format_cost
 
 # What can differ. `ignore=` takes any of these.
@@ -243,7 +246,10 @@ def compare(old: Event, new: Event, prompts: Prompts | None = None) -> StepDiff:
 
 
 def _compare_llm(old: Event, new: Event, prompts: Prompts, changes: list[str], details: list[str]) -> None:
-    if old.model != new.model:
+    if old.provider != new.provider:
+        changes.append("model")
+        details.append(f"provider/model: {old.provider} {old.model} → {new.provider} {new.model}")
+    elif old.model != new.model:
         changes.append("model")
         details.append(f"model: {old.model} → {new.model}")
     lines = prompts.compare(old, new)
@@ -304,15 +310,16 @@ def _extends(messages: Sequence[Any], prefix: Sequence[Any]) -> bool:
 
 
 def prompt_diff(old: Sequence[Any], new: Sequence[Any]) -> list[str]:
-    """The changed messages as text diff lines; [] when only ids differ."""
+    """The changed messages as text diff lines, compared provider-neutrally; [] when only ids differ."""
+    before, after = normalize_messages(old), normalize_messages(new)
     start = 0  # messages equal at both ends are not rendered: conversations grow by appending
-    while start < min(len(old), len(new)) and old[start] == new[start]:
+    while start < min(len(before), len(after)) and before[start] == after[start]:
         start += 1
     end = 0
-    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+    while end < min(len(before), len(after)) - start and before[-1 - end] == after[-1 - end]:
         end += 1
-    old_lines = [line for message in old[start : len(old) - end] for line in message_lines(message)]
-    new_lines = [line for message in new[start : len(new) - end] for line in message_lines(message)]
+    old_lines = render(before[start : len(before) - end])
+    new_lines = render(after[start : len(after) - end])
     return text_diff(old_lines, new_lines) if old_lines != new_lines else []
 
 
@@ -328,43 +335,8 @@ def response_lines(event: Event) -> list[str]:
 
 
 def message_lines(message: Any) -> list[str]:
-    """A message as text lines, without ids: `user: …`, `assistant: [tool call search {...}]`."""
-    if not isinstance(message, dict):
-        return [_show(message)]
-    role = str(message.get("role") or message.get("type") or "message")
-    parts = _content_parts(message.get("content"))
-    parts.extend(
-        f"[tool call {(call.get('function') or {}).get('name')} {(call.get('function') or {}).get('arguments')}]"
-        for call in message.get("tool_calls") or []
-        if isinstance(call, dict)
-    )
-    if message.get("type") == "function_call":
-        parts.append(f"[tool call {message.get('name')} {message.get('arguments')}]")
-    if message.get("type") == "function_call_output":
-        parts.append(f"[tool result {_show(message.get('output'))}]")
-    text = "\n".join(parts).splitlines() or [""]
-    return [f"{role}: {text[0]}", *(f"{' ' * len(role)}  {line}" for line in text[1:])]
-
-
-def _content_parts(content: Any) -> list[str]:
-    if content is None:
-        return []
-    if isinstance(content, str):
-        return [content]
-    if not isinstance(content, list):
-        return [_json(content)]
-    parts: list[str] = []
-    for block in content:
-        kind = block.get("type") if isinstance(block, dict) else None
-        if kind in ("text", "input_text", "output_text"):
-            parts.append(str(block.get("text")))
-        elif kind == "tool_use":
-            parts.append(f"[tool call {block.get('name')} {_json(block.get('input'))}]")
-        elif kind == "tool_result":
-            parts.append(f"[tool result {_show(block.get('content'))}]")
-        else:
-            parts.append(f"[{kind}]" if kind else _json(block))
-    return parts
+    """A message of either provider as text lines, without ids: `user: …`, `assistant: [tool call search {...}]`."""
+    return render(normalize_message(message))
 
 
 # -- the summary -------------------------------------------------------------------------------------------

@@ -9,17 +9,26 @@ from __future__ import annotations
 import html
 import math
 
+from .savings import replay_savings
 from .trace import Event, Trace
 
 _COLUMNS = ("step", "kind", "name", "tokens in", "tokens out", "cost")
+_MARKED = (*_COLUMNS, "from")  # with marks: where each step came from, "replayed" or "live"
 
 
-def mime_bundle(trace: Trace, title: str, max_rows: int | None = None) -> dict[str, str]:
-    """max_rows: show the first steps only (a 10,000-step table is no use inline); the rest are counted."""
-    return {"text/plain": plain_text(trace, title, max_rows), "text/html": html_table(trace, title, max_rows)}
+def mime_bundle(trace: Trace, title: str, max_rows: int | None = None, *, marks: bool = False) -> dict[str, str]:
+    """max_rows: show the first steps only (a 10,000-step table is no use inline); the rest are counted.
+
+    marks: say which steps were replayed from the cassette and which went live, and what replay saved
+    (for a run that does both, record mode new_episodes).
+    """
+    return {
+        "text/plain": plain_text(trace, title, max_rows, marks=marks),
+        "text/html": html_table(trace, title, max_rows, marks=marks),
+    }
 
 
-def _rows(trace: Trace, max_rows: int | None = None) -> list[tuple[str, ...]]:
+def _rows(trace: Trace, max_rows: int | None = None, marks: bool = False) -> list[tuple[str, ...]]:
     return [
         (
             str(event.step),
@@ -28,9 +37,18 @@ def _rows(trace: Trace, max_rows: int | None = None) -> list[tuple[str, ...]]:
             str(event.input_tokens),
             str(event.output_tokens),
             _cost(event.cost_usd),
+            *((_origin(event),) if marks else ()),
         )
         for event in trace.events[:max_rows]
     ]
+
+
+def _origin(event: Event) -> str:
+    return "replayed" if event.replayed else "live"
+
+
+def _heading(trace: Trace, title: str, marks: bool) -> list[str]:
+    return [title, totals_line(trace), *([replay_savings(trace).line()] if marks else [])]
 
 
 def _more(trace: Trace, max_rows: int | None) -> str:
@@ -61,12 +79,13 @@ def totals_line(trace: Trace) -> str:
     return f"{len(trace.events)} steps · {len(llm_calls)} LLM calls · {trace.total_tokens} tokens · {cost}"
 
 
-def plain_text(trace: Trace, title: str, max_rows: int | None = None) -> str:
-    lines = [title, totals_line(trace)]
+def plain_text(trace: Trace, title: str, max_rows: int | None = None, *, marks: bool = False) -> str:
+    lines = _heading(trace, title, marks)
     if trace.events:
         lines.append("trajectory: " + _trajectory(trace, max_rows))
-        rows = [_COLUMNS, *_rows(trace, max_rows)]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
+        columns = _MARKED if marks else _COLUMNS
+        rows = [columns, *_rows(trace, max_rows, marks)]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
         lines.extend(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
         )
@@ -86,18 +105,19 @@ def _aligned(row: tuple[str, ...], widths: list[int]) -> str:
     return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
 
 
-def html_table(trace: Trace, title: str, max_rows: int | None = None) -> str:
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{c}</th>" for c in _COLUMNS)
+def html_table(trace: Trace, title: str, max_rows: int | None = None, *, marks: bool = False) -> str:
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{c}</th>" for c in (_MARKED if marks else _COLUMNS))
     body = "".join(
         "<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-        for row in _rows(trace, max_rows)
+        for row in _rows(trace, max_rows, marks)
     )
     more = _more(trace, max_rows)
     trajectory = html.escape(_trajectory(trace, max_rows)) if trace.events else ""
+    heading = "".join(f"<div>{html.escape(line)}</div>" for line in _heading(trace, title, marks)[1:])
     return (
         "<div class='traceops-nb-summary'>"
         f"<div><strong>{html.escape(title)}</strong></div>"
-        f"<div>{html.escape(totals_line(trace))}</div>"
+        f"{heading}"
         f"<div><code>{trajectory}</code></div>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         + (f"<div>{more}</div>" if more else "")

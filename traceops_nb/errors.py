@@ -50,3 +50,7 @@ class CassetteFormatError(CassetteError):
 
 class CassetteSecretError(CassetteError):
     """Something that looks like a credential would have been written to a cassette."""
+
+
+class BaselineNotFoundError(CassetteNotFoundError):
+    """accept, rollback or compare was asked for, but the cassette has no baseline beside it."""

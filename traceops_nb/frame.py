@@ -39,6 +39,7 @@ from typing import Any
 
 import pandas as pd
 
+from .cassette_file import find_cassettes
 from .trace import Event, Trace, as_trace
 
 KINDS = ("llm_call", "tool_call", "decision", "error")
@@ -81,9 +82,7 @@ def to_dataframe(source: Any) -> pd.DataFrame:
 def traces(source: Any) -> Iterator[Trace]:
     """Every trace a source names; a folder gives its *.yaml / *.yml cassettes (not *.partial.*), sorted."""
     if isinstance(source, str | os.PathLike) and Path(source).is_dir():
-        folder = Path(source)
-        found = sorted({*folder.rglob("*.yaml"), *folder.rglob("*.yml")})
-        yield from (as_trace(path) for path in found if ".partial." not in path.name)
+        yield from (as_trace(path) for path in find_cassettes(source))
     elif isinstance(source, str | os.PathLike | Trace) or hasattr(source, "trace"):
         yield as_trace(source)
     elif isinstance(source, Iterable):

@@ -10,6 +10,7 @@ propagates unchanged.
 from __future__ import annotations
 
 import ast
+import html
 import os
 import re
 import shlex
@@ -22,10 +23,11 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
+from . import baseline
 from .errors import CassetteError
 from .modes import ENV_VAR, RecordMode, resolve_mode
 from .session import PLACEHOLDER_KEYS, Session, load_cassette
-from .trace import Trace
+from .trace import Trace, plural
 
 MARKER = "_traceops_nb_cell_"
 CELL_MAGIC = re.compile(r"^%%(record|replay)(\s.*)?$")
@@ -62,6 +64,11 @@ class TraceopsMagics(Magics):
         action="store_true",
         help="if the cell raises, write what was recorded to <name>.partial.yaml beside the cassette",
     )
+    @argument(
+        "--compare",
+        action="store_true",
+        help="keep the cassette that is there as <name>.baseline.yaml, then show what this run does differently",
+    )
     @cell_magic
     def record(self, line: str, cell: str) -> None:
         """Run the cell, recording every OpenAI and Anthropic SDK call it makes into a cassette.
@@ -73,6 +80,12 @@ class TraceopsMagics(Magics):
         Afterwards the trace (LLM calls, tool calls, tokens, cost) is shown below the cell. Replay the same
         cell later with %%replay, or set TRACEOPS_RECORD_MODE=none so every %%record replays (CI does).
         If the cell raises, an existing cassette is never replaced.
+
+        With --compare, the cassette that is there is kept beside it as <name>.baseline.yaml (unless a
+        baseline is kept already), and the diff of baseline vs this run is shown instead of the trace;
+        then `%traceops accept PATH` keeps the new recording, `%traceops rollback PATH` restores the
+        baseline. With --mode new_episodes, each step is marked replayed (from the cassette) or live,
+        with what the replayed steps saved.
         """
         self._run_directly("record", line, cell)
 
@@ -126,7 +139,13 @@ class TraceopsMagics(Magics):
 
     def _close(self, run: _CellRun, *, failed: bool) -> None:
         """Save (or, when the cell failed, never replace the cassette), then show the trace."""
-        run.session.__exit__(RuntimeError if failed else None, None, None)
+        try:
+            run.session.__exit__(RuntimeError if failed else None, None, None)
+        except BaseException:
+            run.drop_new_baseline()  # the cassette was not replaced: nothing to compare
+            raise
+        if failed:
+            run.drop_new_baseline()
         self._show(run, only_if_steps=failed)
 
     def _show(self, run: _CellRun, *, only_if_steps: bool = False) -> None:
@@ -134,25 +153,36 @@ class TraceopsMagics(Magics):
         self.traces[str(run.path)] = self.traces[""] = trace
         if run.name:
             self._shell.user_ns[run.name] = trace
-        if not run.quiet and (trace.events or not only_if_steps):
-            display(_trajectory(trace, f"traceops_nb · {run.path}"))
+        if run.quiet or (only_if_steps and not trace.events):
+            return
+        if run.compare and not only_if_steps:
+            for view in _comparison(run):
+                display(view)
+        else:
+            display(_trajectory(trace, f"traceops_nb · {run.path}", marks=run.mixed))
 
     # -- %traceops ---------------------------------------------------------------------------------
 
     @line_magic
     def traceops(self, line: str) -> Any:
         """%traceops mode | show [NAME|PATH] | debug [NAME|PATH] | df [NAME|PATH ...] | diff OLD NEW
+        | compare PATH | accept PATH | rollback PATH
 
-        mode    the record mode %%record would use now, and where it comes from
-        show    the trajectory widget of a variable, a cassette file, or (no argument) the last cell's trace
-        debug   the step-through debugger widget (returned: `w = %traceops debug run`; w.step is the step)
-        df      the trace(s) as a pandas DataFrame, one row per event
-        diff    the diff widget of two traces or cassettes: aligned steps, what changed
+        mode      the record mode %%record would use now, and where it comes from
+        show      the trajectory widget of a variable, a cassette file, or (no argument) the last cell's trace
+        debug     the step-through debugger widget (returned: `w = %traceops debug run`; w.step is the step)
+        df        the trace(s) as a pandas DataFrame, one row per event
+        diff      the diff widget of two traces or cassettes: aligned steps, what changed
+        compare   the diff widget of a cassette's baseline (<name>.baseline.yaml) vs the cassette
+        accept    keep the new recording of a `%%record PATH --compare` cell: the baseline is removed
+        rollback  restore the baseline as the cassette: the new recording is dropped
         """
         command, *rest = shlex.split(line) or ["show"]
         handler = getattr(self, f"_cmd_{command}", None)
         if handler is None:
-            raise ValueError(f"unknown %traceops command {command!r}; try: mode, show, debug, df, diff")
+            raise ValueError(
+                f"unknown %traceops command {command!r}; try: mode, show, debug, df, diff, compare, accept, rollback"
+            )
         return handler(rest)
 
     def _cmd_mode(self, rest: list[str]) -> _Text:
@@ -161,7 +191,9 @@ class TraceopsMagics(Magics):
 
     def _cmd_show(self, rest: list[str]) -> None:
         target = rest[0] if rest else ""
-        display(_trajectory(self._trace(target), f"traceops_nb · {target or 'last cell'}"))
+        trace = self._trace(target)
+        mixed = len({event.replayed for event in trace.events}) == 2  # part replayed, part live: mark which
+        display(_trajectory(trace, f"traceops_nb · {target or 'last cell'}", marks=mixed))
 
     def _cmd_debug(self, rest: list[str]) -> Any:
         from .widgets import DebuggerWidget
@@ -181,6 +213,23 @@ class TraceopsMagics(Magics):
             raise ValueError("usage: %traceops diff OLD NEW  (variables holding traces, or cassette paths)")
         return DiffWidget(self._trace(rest[0]), self._trace(rest[1]))
 
+    def _cmd_compare(self, rest: list[str]) -> Any:
+        from .widgets import DiffWidget
+
+        path = _one_path(rest, "compare")
+        return DiffWidget(baseline.load(path), load_cassette(path))
+
+    def _cmd_accept(self, rest: list[str]) -> _Text:
+        path = _one_path(rest, "accept")
+        kept = baseline.accept(path)
+        return _Text(f"accepted {path}: the new recording stays; its baseline {kept.name} was removed")
+
+    def _cmd_rollback(self, rest: list[str]) -> _Text:
+        path = _one_path(rest, "rollback")
+        kept = baseline.rollback(path)
+        self.traces.pop(str(Path(path)), None)  # the trace shown for this path is no longer the cassette's
+        return _Text(f"rolled back {path} to its baseline {kept.name} (the new recording was dropped)")
+
     def _trace(self, target: str) -> Trace:
         if not target:
             if "" not in self.traces:
@@ -197,6 +246,9 @@ class TraceopsMagics(Magics):
 class _CellRun:
     def __init__(self, session: Session, path: Path, name: str | None, quiet: bool) -> None:
         self.session, self.path, self.name, self.quiet = session, path, name, quiet
+        self.compare = False
+        self.existed = path.exists()  # before the cell: with --compare, was there anything to compare with?
+        self.new_baseline = False  # kept by this cell (dropped again when the cell fails)
 
     @classmethod
     def start(cls, kind: str, args: Any) -> _CellRun:
@@ -207,8 +259,26 @@ class _CellRun:
             from .modes import ResolvedMode
 
             session = Session(path, ResolvedMode(RecordMode.NONE, "%%replay"), allow_repeats=args.allow_repeats)
+        run = cls(session, path, args.name, args.quiet)
         session.__enter__()
-        return cls(session, path, args.name, args.quiet)
+        if getattr(args, "compare", False):
+            run.compare = True
+            try:  # only a run that may record changes the cassette; a replay-only one (CI) leaves baselines alone
+                run.new_baseline = session.recording and baseline.keep(path)
+            except BaseException:
+                session.__exit__(RuntimeError, None, None)  # the cell never runs: end its session too
+                raise
+        return run
+
+    @property
+    def mixed(self) -> bool:
+        """Replays what the cassette answers and records the rest (new_episodes over an existing file)."""
+        return self.session.replaying and self.session.recording
+
+    def drop_new_baseline(self) -> None:
+        if self.new_baseline:
+            baseline.discard(self.path)
+            self.new_baseline = False
 
 
 class _Text(str):
@@ -218,11 +288,52 @@ class _Text(str):
         return str(self)
 
 
-def _trajectory(trace: Trace, title: str) -> Any:
+def _trajectory(trace: Trace, title: str, *, marks: bool = False) -> Any:
     """The trajectory widget; its text/plain and text/html are display.mime_bundle's."""
     from .widgets import TrajectoryWidget
 
-    return TrajectoryWidget(trace, title=title)
+    return TrajectoryWidget(trace, title=title, marks=marks)
+
+
+def _comparison(run: _CellRun) -> list[Any]:
+    """A `--compare` cell's views: the diff of baseline vs this run, or one line when there is none to show."""
+    from .widgets import DiffWidget
+
+    trace, kept = run.session.trace, baseline.baseline_path(run.path)
+    if not kept.exists():
+        why = (
+            "this is its first recording (the next --compare run compares with it)"
+            if not run.existed
+            else f"it has no baseline {kept.name} (kept when --compare records over it)"
+        )
+        return [_Line(f"nothing to compare: {run.path}: {why}"), _trajectory(trace, f"traceops_nb · {run.path}")]
+    widget = DiffWidget(load_cassette(kept), trace)
+    if widget.diff.has_changes:
+        return [widget]
+    steps = plural(len(trace.events), "step")
+    return [_Line(f"no changes: {run.path} does what its baseline {kept.name} did ({steps}, same trajectory)")]
+
+
+def _one_path(rest: list[str], command: str) -> str:
+    if len(rest) != 1:
+        raise ValueError(f"usage: %traceops {command} PATH  (the cassette of a `%%record PATH --compare` cell)")
+    return rest[0]
+
+
+class _Line:
+    """One line of text shown below a cell, as text/plain and as escaped HTML."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        return {
+            "text/plain": self.text,
+            "text/html": f"<div class='traceops-nb-summary'>{html.escape(self.text)}</div>",
+        }
+
+    def __repr__(self) -> str:
+        return self.text
 
 
 # -- turning a %%record / %%replay cell into a wrapped normal cell ----------------------------------

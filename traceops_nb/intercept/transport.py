@@ -1,7 +1,8 @@
 """Layer B: wrap httpx2's (and httpx's) Client.send, where the bytes of an SDK call pass.
 
-Only traffic of the SDK call in flight is touched (its own http client, inside layer A); every
-other request passes through as if nothing were installed.
+Only traffic of the SDK call in flight is touched (its own http client, inside layer A), and requests
+to a provider API that a framework makes without an SDK (direct.py); every other request passes
+through as if nothing were installed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import importlib
 from typing import Any
 
 from . import context
+from .direct import direct_call
 
 HTTP_MODULES = ("httpx2", "httpx")
 _MARK = "__traceops_nb__"
@@ -36,21 +38,33 @@ def _wrap(client_class: type, response_class: type, *, is_async: bool) -> None:
     client_class.send = wrapper  # type: ignore[attr-defined]
 
 
-def _our_call(client: Any) -> context.Call | None:
+def _our_call(client: Any, request: Any) -> tuple[context.Call | None, bool]:
+    """The SDK call in flight on this client, or a provider request made without an SDK (direct=True)."""
     call = context.current_call()
-    return call if call is not None and call.http_client is client else None
+    if call is not None and call.http_client is client:
+        return call, False
+    call = direct_call(request)
+    return call, call is not None
+
+
+def _captured(call: context.Call, direct: bool) -> None:
+    """A direct request has no SDK call to commit its attempt when done: it is one attempt, committed now."""
+    if direct and call.last_attempt is not None:
+        call.session.commit(call.last_attempt)
 
 
 def _sync_send(original: Any, response_class: type) -> Any:
     @functools.wraps(original)
     def send(self: Any, request: Any, **kwargs: Any) -> Any:
-        call = _our_call(self)
+        call, direct = _our_call(self, request)
         if call is None:
             return original(self, request, **kwargs)
         exchange = call.session.begin_exchange(call, request, response_class)
         if exchange.response is not None:
             return exchange.response
-        return exchange.capture(original(self, request, **kwargs), is_async=False)
+        response = exchange.capture(original(self, request, **kwargs), is_async=False)
+        _captured(call, direct)
+        return response
 
     return send
 
@@ -58,12 +72,14 @@ def _sync_send(original: Any, response_class: type) -> Any:
 def _async_send(original: Any, response_class: type) -> Any:
     @functools.wraps(original)
     async def send(self: Any, request: Any, **kwargs: Any) -> Any:
-        call = _our_call(self)
+        call, direct = _our_call(self, request)
         if call is None:
             return await original(self, request, **kwargs)
         exchange = call.session.begin_exchange(call, request, response_class)
         if exchange.response is not None:
             return exchange.response
-        return exchange.capture(await original(self, request, **kwargs), is_async=True)
+        response = exchange.capture(await original(self, request, **kwargs), is_async=True)
+        _captured(call, direct)
+        return response
 
     return send

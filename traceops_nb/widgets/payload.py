@@ -29,14 +29,17 @@ SUMMARY_FIELDS = (
     "duration_ms",
     "error",
 )
+# Sent only by a trajectory that marks replayed and live steps (a new_episodes run): True when the step
+# was served from the cassette, False when it went live.
+REPLAYED_FIELD = "replayed"
 
 
 def known(cost: float | None) -> float | None:
     return None if cost is None or math.isnan(cost) else cost
 
 
-def step_columns(events: Sequence[Event]) -> dict[str, list[Any]]:
-    return {
+def step_columns(events: Sequence[Event], *, replayed: bool = False) -> dict[str, list[Any]]:
+    columns: dict[str, list[Any]] = {
         "step": [event.step for event in events],
         "kind": [event.kind for event in events],
         "label": [event.label for event in events],
@@ -49,6 +52,9 @@ def step_columns(events: Sequence[Event]) -> dict[str, list[Any]]:
         "duration_ms": [round(event.duration_ms, 1) for event in events],
         "error": [event.error is not None for event in events],
     }
+    if replayed:
+        columns[REPLAYED_FIELD] = [event.replayed for event in events]
+    return columns
 
 
 def totals(trace: Trace) -> dict[str, Any]:
