@@ -25,7 +25,7 @@ from . import cassette_file
 from .errors import CassetteFormatError
 from .interactions import Interaction, Record, Request, Response, ToolRecord, record_from_dict, to_json
 from .pricing import price_interaction
-from .recording import _store_body
+from .recording import _store_body, decode_body
 from .redact import REQUEST_HEADERS, RESPONSE_HEADERS, Redactor, keep_headers
 from .trace import Trace
 
@@ -138,7 +138,7 @@ def _vcr_interaction(entry: dict[str, Any]) -> Interaction | None:
     if provider is None:
         return None
     content = _decoded(_vcr_bytes(request.get("body")), request_headers.get("content-encoding"))
-    body, body_text = _json_or_text(content)
+    body, body_text = decode_body(content)
     record = Request(
         method=str(request.get("method", "POST")).upper(),
         path=sdk_path(provider, url.path),
@@ -230,15 +230,6 @@ def _optional_codec(module_name: str, encoding: str) -> Any:
         raise CassetteFormatError(
             f"a body is {encoding}-encoded; install {module_name} to import it (pip install {module_name})"
         ) from None
-
-
-def _json_or_text(content: bytes) -> tuple[Any, str | None]:
-    if not content:
-        return None, None
-    try:
-        return json.loads(content), None
-    except ValueError:
-        return None, content.decode("utf-8", errors="replace")
 
 
 # -- TraceOps 0.5 ---------------------------------------------------------------------------------------

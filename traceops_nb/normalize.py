@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .interactions import Interaction, Request, Response, to_json
-from .trace import Event, ToolCall, event_from
+from .trace import Event, ToolCall, event_from, tool_arguments
 
 ROLES = {"developer": "system"}  # OpenAI's newer name for the system role
 # Why a model stopped, in one vocabulary: OpenAI chat, Responses, Anthropic.
@@ -116,7 +116,7 @@ def from_event(event: Event) -> NormalizedCall:
         operation=event.operation,
         messages=normalize_messages(event.input_messages),
         text=event.output_text,
-        tool_calls=tuple(ToolCall(call.name, _arguments(call.arguments)) for call in event.tool_calls),
+        tool_calls=tuple(ToolCall(call.name, tool_arguments(call.arguments)) for call in event.tool_calls),
         stop=STOPS.get(stop, stop) if stop is not None else None,
         usage=Usage(event.input_tokens, event.output_tokens, event.cached_tokens, event.reasoning_tokens),
         error=event.error,
@@ -202,17 +202,7 @@ def _with_content(role: str, message: dict[str, Any]) -> tuple[Message, ...]:
 
 
 def _call(name: Any, arguments: Any) -> ToolCall:
-    return ToolCall(str(name), _arguments(arguments))
-
-
-def _arguments(raw: Any) -> Any:
-    """Arguments as data: OpenAI sends a JSON string, Anthropic an object."""
-    if not isinstance(raw, str):
-        return raw
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
+    return ToolCall(str(name), tool_arguments(arguments))
 
 
 def _text(value: Any) -> str:

@@ -27,7 +27,7 @@ def request_record(request: Any, base_path: str) -> Request:
         content = request.content
     except Exception:  # a streaming upload body that has not been read yet
         content = request.read()
-    body, body_text = _decode(content)
+    body, body_text = decode_body(content)
     return Request(
         method=request.method,
         path=path,
@@ -38,7 +38,7 @@ def request_record(request: Any, base_path: str) -> Request:
     )
 
 
-def _decode(content: bytes) -> tuple[Any, str | None]:
+def decode_body(content: bytes) -> tuple[Any, str | None]:
     if not content:
         return None, None
     try:
@@ -151,7 +151,7 @@ def _store_body(interaction: Interaction, content: bytes) -> None:
         parser = SSEParser()
         response.events = parser.feed(content) + parser.close()
         return
-    body, text = _decode(content)
+    body, text = decode_body(content)
     if body is not None:
         response.body = body
     elif text is not None and "\ufffd" not in text:

@@ -25,6 +25,17 @@ class ToolCall:
     id: str | None = None
 
 
+def tool_arguments(raw: Any) -> Any:
+    """Tool-call arguments as data: OpenAI sends a JSON string, Anthropic an object; text that is not JSON
+    stays text."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
 @dataclass(frozen=True)
 class Event:
     step: int

@@ -166,12 +166,15 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-class NotebookPage:
-    """One notebook open in JupyterLab, in one page; every request outside 127.0.0.1 is refused and kept."""
+class WatchedPage:
+    """A page in a browser context of its own that keeps page errors and dialogs, and refuses (and keeps)
+    every request whose URL does not start with one of `allowed`."""
 
-    def __init__(self, browser: Any, lab: Lab, notebook: str, *, width: int = 1280, height: int = 1000) -> None:
-        self.lab = lab
-        self.context = browser.new_context(viewport={"width": width, "height": height})
+    def __init__(
+        self, browser: Any, allowed: tuple[str, ...], *, width: int = 1280, height: int = 1000, javascript: bool = True
+    ) -> None:
+        self.allowed = allowed
+        self.context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=javascript)
         self.page = self.context.new_page()
         self.external: list[str] = []
         self.errors: list[str] = []
@@ -179,17 +182,10 @@ class NotebookPage:
         self.page.route("**/*", self._route)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("dialog", self._dialog)
-        lab.start_kernel(notebook)
-        # A workspace of its own, reset: the page shows this notebook only, not tabs another page left open.
-        workspace = Path(notebook).stem
-        self.page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{notebook}?reset")
-        self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        self.page.wait_for_selector(".jp-Notebook-ExecutionIndicator:not([data-status='dead'])", timeout=60_000)
-        self.page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=60_000)
 
     def _route(self, route: Any) -> None:
         url = route.request.url
-        if url.startswith((self.lab.url, "data:", "blob:")):
+        if url.startswith(self.allowed):
             route.continue_()
         else:
             self.external.append(url)
@@ -198,6 +194,27 @@ class NotebookPage:
     def _dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
+
+    def clean(self) -> bool:
+        return self.errors == [] and self.external == [] and self.dialogs == []
+
+    def close(self) -> None:
+        self.context.close()
+
+
+class NotebookPage(WatchedPage):
+    """One notebook open in JupyterLab, in one page; every request outside 127.0.0.1 is refused and kept."""
+
+    def __init__(self, browser: Any, lab: Lab, notebook: str, *, width: int = 1280, height: int = 1000) -> None:
+        super().__init__(browser, (lab.url, "data:", "blob:"), width=width, height=height)
+        self.lab = lab
+        lab.start_kernel(notebook)
+        # A workspace of its own, reset: the page shows this notebook only, not tabs another page left open.
+        workspace = Path(notebook).stem
+        self.page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{notebook}?reset")
+        self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        self.page.wait_for_selector(".jp-Notebook-ExecutionIndicator:not([data-status='dead'])", timeout=60_000)
+        self.page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=60_000)
 
     def wait_for_idle_kernel(self, timeout: float = 60_000) -> None:
         self.page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout)
@@ -223,6 +240,3 @@ class NotebookPage:
         self.page.wait_for_timeout(200)
         self.wait_for_idle_kernel()
         return str(cell.locator(".jp-OutputArea").inner_text())
-
-    def close(self) -> None:
-        self.context.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab import HERE
+from lab import HERE, WatchedPage
 
 import traceops_nb
 
@@ -19,35 +19,14 @@ XSS_OUTPUT = "<script>window.__xss = 'answer'</script><img src=x onerror=\"windo
 TOOL_OUTPUT = "<b>bold?</b> <img src=x onerror=\"window.__xss = 'tool'\"> javascript:window.__xss = 'tool-link'"
 
 
-class ReportPage:
+class ReportPage(WatchedPage):
     """One report in its own page; requests other than file:, data: and blob: are refused and kept."""
 
     def __init__(self, browser: Any, path: Path, *, javascript: bool = True) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 1000}, java_script_enabled=javascript)
-        self.page = self.context.new_page()
-        self.external: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.page.route("**/*", self._route)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("dialog", self._dialog)
+        super().__init__(browser, ("file:", "data:", "blob:"), javascript=javascript)
         self.page.goto(path.resolve().as_uri())
         if javascript:
             self.page.wait_for_selector("body[data-tnb-ready='true']", timeout=30_000)
-
-    def _route(self, route: Any) -> None:
-        if route.request.url.startswith(("file:", "data:", "blob:")):
-            route.continue_()
-        else:
-            self.external.append(route.request.url)
-            route.abort()
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def clean(self) -> bool:
-        return self.errors == [] and self.external == [] and self.dialogs == []
 
 
 @pytest.fixture

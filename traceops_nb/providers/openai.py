@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..interactions import Interaction
-from ..trace import Event, ToolCall, join_text
+from ..trace import Event, ToolCall, join_text, tool_arguments
 from . import common_fields
 
 _OPERATIONS = {
@@ -90,7 +89,9 @@ def _output(operation: str, body: dict[str, Any]) -> dict[str, Any]:
     message = first.get("message") or {}
     calls = tuple(
         ToolCall(
-            name=call["function"]["name"], arguments=_arguments(call["function"].get("arguments")), id=call.get("id")
+            name=call["function"]["name"],
+            arguments=tool_arguments(call["function"].get("arguments")),
+            id=call.get("id"),
         )
         for call in message.get("tool_calls") or []
         if call.get("function")
@@ -110,7 +111,9 @@ def _responses_output(body: dict[str, Any]) -> dict[str, Any]:
             text.extend(part.get("text") for part in item.get("content") or [] if part.get("type") == "output_text")
         elif item.get("type") == "function_call":
             calls.append(
-                ToolCall(name=item.get("name", ""), arguments=_arguments(item.get("arguments")), id=item.get("call_id"))
+                ToolCall(
+                    name=item.get("name", ""), arguments=tool_arguments(item.get("arguments")), id=item.get("call_id")
+                )
             )
     return {"output_text": join_text(text), "tool_calls": tuple(calls), "finish_reason": body.get("status")}
 
@@ -153,12 +156,3 @@ def _text(content: Any) -> Any:
     if isinstance(content, list) and all(isinstance(part, dict) and "text" in part for part in content):
         return join_text([part.get("text") for part in content])
     return content
-
-
-def _arguments(raw: Any) -> Any:
-    if not isinstance(raw, str):
-        return raw
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
