@@ -1,7 +1,18 @@
-"""The server-sent-events parser: any chunking gives the same events; rendering round-trips."""
+"""The server-sent-events parser: any chunking gives the same events; rendering round-trips; a replayed
+stream hands the SDK the events its own decoder would have produced."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import openai
+from clients import make_client
+from fakellm import FakeLLMServer
+
+from traceops_nb import Recorder, Replayer
+from traceops_nb.intercept.fastpath import _server_sent_events
 from traceops_nb.sse import SSEParser, render_events
 
 STREAM = (
@@ -39,3 +50,39 @@ def test_rendered_events_parse_back_to_themselves() -> None:
 
 def test_a_stream_cut_short_keeps_its_last_event() -> None:
     assert parse_in_chunks(b'data: {"a":1}', 4) == [{"data": {"a": 1}}]
+
+
+def test_a_fast_replayed_stream_reads_the_recorded_events_not_rebuilt_bytes(
+    server: FakeLLMServer, cassette_path: Path, offline: Any
+) -> None:
+    def call(client: Any) -> Any:
+        if isinstance(client, openai.OpenAI):
+            return client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "stream me"}], stream=True
+            )
+        return client.messages.create(
+            model="claude-haiku-4-5", max_tokens=50, messages=[{"role": "user", "content": "stream me"}], stream=True
+        )
+
+    clients = [make_client("openai", server), make_client("anthropic", server)]
+    with Recorder(cassette_path, mode="rewrite"):
+        recorded = [[chunk.model_dump() for chunk in call(client)] for client in clients]
+    server.stop()
+    offline()
+    with Replayer(cassette_path):
+        streams = [call(client) for client in clients]
+        # the SDK's own stream class, told to read the recorded events (its byte decoder is never used)
+        assert [type(s) for s in streams] == [openai.Stream, anthropic.Stream]
+        assert ["_iter_events" in vars(s) for s in streams] == [True, True]
+        replayed = [[chunk.model_dump() for chunk in s] for s in streams]
+    assert replayed == recorded and all(len(chunks) > 3 for chunks in recorded)
+
+
+def test_recorded_events_become_what_the_sdk_decoder_yields() -> None:
+    from openai._streaming import ServerSentEvent, SSEDecoder
+
+    events = [*EXPECTED[:2], {"id": "7", "retry": "1500", "data": {"n": 1}}, *EXPECTED[2:]]
+    decoded = list(SSEDecoder().iter_bytes(iter([render_events(events)])))
+    ours = _server_sent_events(ServerSentEvent, events)
+    assert [(e.event, e.data, e.id, e.retry) for e in ours] == [(e.event, e.data, e.id, e.retry) for e in decoded]
+    assert ours[-1].id == "7" and ours[-1].data == "[DONE]"  # the last id carries over, as the decoder does

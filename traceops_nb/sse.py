@@ -85,10 +85,13 @@ def render_events(events: list[dict[str, Any]]) -> bytes:
         for extra in ("id", "retry"):
             if extra in event:
                 parts.append(f"{extra}: {event[extra]}\n")
-        if "data" in event:
-            data = json.dumps(event["data"], ensure_ascii=False, separators=(",", ":"))
-        else:
-            data = str(event.get("text", ""))
-        parts.extend(f"data: {line}\n" for line in data.split("\n"))
+        parts.extend(f"data: {line}\n" for line in event_data(event).split("\n"))
         parts.append("\n")
     return "".join(parts).encode()
+
+
+def event_data(event: dict[str, Any]) -> str:
+    """The `data` field of a stored event as the text a client's SSE decoder hands on."""
+    if "data" in event:
+        return json.dumps(event["data"], ensure_ascii=False, separators=(",", ":"))
+    return str(event.get("text", ""))

@@ -3,7 +3,9 @@
 On replay the SDK's own request building and response parsing need not all run again. For a call
 whose request can be rebuilt exactly from the SDK's options (JSON body, no raw-response wrapper),
 the recorded answer is found here and handed to the SDK's own `_process_response`, so the caller
-still gets the SDK's own class (streams, parse helpers and request ids included). Anything else,
+still gets the SDK's own class (streams, parse helpers and request ids included). A replayed stream
+reads the recorded events as the SDK's own ServerSentEvent objects, not rendered to bytes and
+decoded again. Anything else,
 and any miss, falls through to the full path, which gives the exact mismatch error.
 
 Replayed response data is validated with pydantic (compiled) instead of the SDKs' pure-Python
@@ -16,6 +18,8 @@ import functools
 import importlib
 import inspect
 import json
+import sys
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -24,6 +28,7 @@ from pydantic import BaseModel
 from ..interactions import Interaction, Request
 from ..matching import BEHAVIOUR_HEADERS
 from ..playback import http_response
+from ..sse import event_data
 from . import context
 
 MISS = object()
@@ -81,9 +86,57 @@ def _answer(call: context.Call, client: Any, cast_to: Any, options: Any, stream:
     response = http_response(played, request, module.Response)
     setattr(response, REPLAYED, True)
     cast_to = client._maybe_override_cast_to(cast_to, options)
-    return client._process_response(
+    result = client._process_response(
         cast_to=cast_to, options=options, response=response, stream=stream, stream_cls=stream_cls
     )
+    if stream and played.response.events is not None:
+        _feed_recorded_events(result, played.response.events)
+    return result
+
+
+def _feed_recorded_events(stream: Any, events: list[dict[str, Any]]) -> None:
+    """Point the SDK's Stream / AsyncStream at the recorded events: its `__stream__` (chunk parsing,
+    errors, closing) runs as it is, only the byte-level SSE decoding is skipped. Anything that is not
+    one of the SDKs' stream classes keeps reading the rebuilt bytes."""
+    iter_events = getattr(type(stream), "_iter_events", None)
+    if iter_events is None or not hasattr(stream, "_iterator"):
+        return
+    # the SDK's own event class, from the module that defines the method (the classes are re-exported)
+    sse_class = getattr(sys.modules.get(iter_events.__module__), "ServerSentEvent", None)
+    if sse_class is None:
+        return
+    decoded = _server_sent_events(sse_class, events)
+    if inspect.isasyncgenfunction(iter_events):
+
+        async def recorded_async() -> AsyncIterator[Any]:
+            for event in decoded:
+                yield event
+
+        stream._iter_events = recorded_async
+    else:
+
+        def recorded() -> Iterator[Any]:
+            yield from decoded
+
+        stream._iter_events = recorded
+
+
+def _server_sent_events(sse_class: Any, events: list[dict[str, Any]]) -> list[Any]:
+    """What the SDK's SSE decoder yields for these events (the last event id carries over, as it does)."""
+    decoded = []
+    last_id = None
+    for event in events:
+        last_id = event.get("id", last_id)
+        retry = event.get("retry")
+        decoded.append(
+            sse_class(
+                event=event.get("event"),
+                data=event_data(event),
+                id=None if last_id is None else str(last_id),
+                retry=int(retry) if retry is not None else None,
+            )
+        )
+    return decoded
 
 
 REQUEST_ID_HEADERS = {"openai": "x-request-id", "anthropic": "request-id"}
