@@ -31,6 +31,9 @@ EXPECTED = [
 ]
 
 
+STREAM_RENDERED = render_events(EXPECTED)
+
+
 def parse_in_chunks(data: bytes, size: int) -> list[dict[str, object]]:
     parser = SSEParser()
     events = []
@@ -86,3 +89,21 @@ def test_recorded_events_become_what_the_sdk_decoder_yields() -> None:
     ours = _server_sent_events(ServerSentEvent, events)
     assert [(e.event, e.data, e.id, e.retry) for e in ours] == [(e.event, e.data, e.id, e.retry) for e in decoded]
     assert ours[-1].id == "7" and ours[-1].data == "[DONE]"  # the last id carries over, as the decoder does
+
+
+def test_an_unfed_replayed_stream_still_reads_the_recorded_bytes_sync_and_async() -> None:
+    import asyncio
+
+    import httpx2
+
+    from traceops_nb.intercept.fastpath import _rendered_on_read
+
+    body = _rendered_on_read(httpx2)
+    sync = httpx2.Response(200, stream=body(EXPECTED))
+    assert b"".join(sync.iter_bytes()) == STREAM_RENDERED
+    asynchronous = httpx2.Response(200, stream=body(EXPECTED))
+
+    async def read() -> bytes:
+        return b"".join([part async for part in asynchronous.aiter_bytes()])
+
+    assert asyncio.run(read()) == STREAM_RENDERED

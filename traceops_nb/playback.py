@@ -134,12 +134,15 @@ def describe(provider: str, request: Request) -> str:
     return f"{provider} {request.method} {request.path}{model}"
 
 
-def http_response(interaction: Interaction, request: Any, response_class: type) -> Any:
-    """A new httpx / httpx2 Response built from the cassette, for the SDK to parse as a real one."""
+def http_response(interaction: Interaction, request: Any, response_class: type, stream: Any = None) -> Any:
+    """A new httpx / httpx2 Response built from the cassette, for the SDK to parse as a real one; its body
+    is `stream` when given (an httpx byte stream), else the recorded content."""
     recorded = interaction.response
     headers = dict(recorded.headers)
     if recorded.status >= 400:
         headers["x-should-retry"] = "false"  # the recorded answer is final: no back-off, no retry
+    if stream is not None:
+        return response_class(recorded.status, headers=headers, stream=stream, request=request)
     return response_class(recorded.status, headers=headers, content=recorded.content(), request=request)
 
 

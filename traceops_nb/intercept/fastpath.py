@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from ..interactions import Interaction, Request
 from ..matching import BEHAVIOUR_HEADERS
 from ..playback import http_response
-from ..sse import event_data
+from ..sse import event_data, render_events
 from . import context
 
 MISS = object()
@@ -83,15 +83,34 @@ def _answer(call: context.Call, client: Any, cast_to: Any, options: Any, stream:
             return direct
     module = _http_module(client._client)
     request = module.Request(options.method, _url(module, str(client.base_url), options.url))
-    response = http_response(played, request, module.Response)
+    events = played.response.events if stream else None
+    body = None if events is None else _rendered_on_read(module)(events)  # a fed stream never reads it
+    response = http_response(played, request, module.Response, stream=body)
     setattr(response, REPLAYED, True)
     cast_to = client._maybe_override_cast_to(cast_to, options)
     result = client._process_response(
         cast_to=cast_to, options=options, response=response, stream=stream, stream_cls=stream_cls
     )
-    if stream and played.response.events is not None:
-        _feed_recorded_events(result, played.response.events)
+    if events is not None:
+        _feed_recorded_events(result, events)
     return result
+
+
+@functools.lru_cache(maxsize=4)
+def _rendered_on_read(module: Any) -> Any:
+    """An httpx / httpx2 byte stream (sync and async) of recorded events, rendered to bytes only when read."""
+
+    class RenderedOnRead(module.SyncByteStream, module.AsyncByteStream):  # type: ignore[misc]
+        def __init__(self, events: list[dict[str, Any]]) -> None:
+            self.events = events
+
+        def __iter__(self) -> Iterator[bytes]:
+            yield render_events(self.events)
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield render_events(self.events)
+
+    return RenderedOnRead
 
 
 def _feed_recorded_events(stream: Any, events: list[dict[str, Any]]) -> None:
