@@ -32,15 +32,11 @@ equals `trace.total_cost_usd` when every LLM call's cost is known.
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .cassette_file import find_cassettes
-from .trace import Event, Trace, as_trace
+from .trace import Event, Trace, traces
 
 KINDS = ("llm_call", "tool_call", "decision", "error")
 STRING = ("cassette", "provider", "model", "operation", "name", "error", "finish_reason")
@@ -77,19 +73,6 @@ def to_dataframe(source: Any) -> pd.DataFrame:
     for trace in traces(source):
         _add_rows(columns, trace)
     return _frame(columns)
-
-
-def traces(source: Any) -> Iterator[Trace]:
-    """Every trace a source names; a folder gives its *.yaml / *.yml cassettes (not *.partial.*), sorted."""
-    if isinstance(source, str | os.PathLike) and Path(source).is_dir():
-        yield from (as_trace(path) for path in find_cassettes(source))
-    elif isinstance(source, str | os.PathLike | Trace) or hasattr(source, "trace"):
-        yield as_trace(source)
-    elif isinstance(source, Iterable):
-        for item in source:
-            yield from traces(item)
-    else:
-        raise TypeError(f"expected a Trace, a session, a cassette path or folder, or a list of them, not {source!r}")
 
 
 def _add_rows(columns: dict[str, list[Any]], trace: Trace) -> None:

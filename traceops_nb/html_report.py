@@ -17,15 +17,15 @@ import html
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .cassette_file import atomic_write, find_cassettes
+from .cassette_file import atomic_write
 from .diff import TraceDiff, diff_traces
 from .display import mime_bundle
-from .trace import Trace, as_trace
+from .trace import Trace, traces
 from .widgets.base import static_file
 from .widgets.fallback import diff_html
 from .widgets.payload import badges, diff_columns, row_detail, step_columns, step_detail, totals
@@ -61,24 +61,12 @@ def report(
     (`ignore=` is passed to diff_traces). The file opens from disk with a double-click: it loads
     nothing from anywhere.
     """
-    traces = list(collect_traces(trace_or_paths))
-    if not traces:
+    collected = list(traces(trace_or_paths))
+    if not collected:
         raise ValueError("nothing to report: give a Trace, a cassette, or a folder that holds cassettes")
     target = Path(path)
-    atomic_write(target, render_report(traces, title=title, ignore=ignore).encode("utf-8"), durable=False)
+    atomic_write(target, render_report(collected, title=title, ignore=ignore).encode("utf-8"), durable=False)
     return target
-
-
-def collect_traces(source: Any) -> Iterator[Trace]:
-    if isinstance(source, str | os.PathLike) and Path(source).is_dir():
-        yield from (as_trace(file) for file in find_cassettes(source))
-    elif isinstance(source, str | os.PathLike | Trace) or hasattr(source, "trace"):
-        yield as_trace(source)
-    elif isinstance(source, Iterable):
-        for item in source:
-            yield from collect_traces(item)
-    else:
-        raise TypeError(f"expected a Trace, a session, a cassette path or folder, or a list of them, not {source!r}")
 
 
 def render_report(traces: list[Trace], *, title: str | None = None, ignore: Iterable[str] = ()) -> str:

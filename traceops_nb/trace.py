@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -301,3 +301,19 @@ def as_trace(value: Any) -> Trace:
 
         return Trace(read_records(value), cassette=str(value))
     raise TypeError(f"expected a Trace, a session or a cassette path, not {type(value).__name__}")
+
+
+def traces(source: Any) -> Iterator[Trace]:
+    """Every trace a source names: a Trace, a session, a cassette path, a folder (its cassettes, sorted, not
+    the `*.partial.*` / `*.baseline.*` working files), or a list of those."""
+    if isinstance(source, str | os.PathLike) and Path(source).is_dir():
+        from .cassette_file import find_cassettes
+
+        yield from (as_trace(path) for path in find_cassettes(source))
+    elif isinstance(source, str | os.PathLike | Trace) or hasattr(source, "trace"):
+        yield as_trace(source)
+    elif isinstance(source, Iterable):
+        for item in source:
+            yield from traces(item)
+    else:
+        raise TypeError(f"expected a Trace, a session, a cassette path or folder, or a list of them, not {source!r}")
