@@ -69,3 +69,25 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> Any:
         return attempts
 
     return block
+
+
+@pytest.fixture
+def kernel_env(server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> FakeLLMServer:
+    """The environment a kernel or an IPython shell started now records against: the fake server, a test key."""
+    monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    monkeypatch.delenv("TRACEOPS_RECORD_MODE", raising=False)
+    return server
+
+
+@pytest.fixture
+def shell(kernel_env: FakeLLMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """An IPython shell in tmp_path with the extension loaded and an OpenAI client named `client`."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.chdir(tmp_path)
+    ipython = InteractiveShell.instance()
+    ipython.run_line_magic("load_ext", "traceops_nb")
+    ipython.run_cell("import openai\nclient = openai.OpenAI()")
+    yield ipython
+    InteractiveShell.clear_instance()

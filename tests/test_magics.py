@@ -35,14 +35,6 @@ def shown(outputs: list[Any]) -> list[Any]:
     return result
 
 
-@pytest.fixture
-def kernel_env(server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> FakeLLMServer:
-    monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
-    monkeypatch.delenv("TRACEOPS_RECORD_MODE", raising=False)
-    return server
-
-
 def test_record_and_replay_show_the_same_outputs_in_a_real_kernel(
     kernel_env: FakeLLMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -88,16 +80,6 @@ def test_a_replay_miss_is_a_short_plain_error_naming_the_cell_line(kernel_env: F
     traceback = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error["traceback"]))
     assert "hi there" in traceback and "----> 3" in traceback  # the cell's own line 3 made the call
     assert "site-packages" not in traceback and "_base_client" not in traceback
-
-
-@pytest.fixture
-def shell(kernel_env: FakeLLMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> InteractiveShell:
-    monkeypatch.chdir(tmp_path)
-    ipython = InteractiveShell.instance()
-    ipython.run_line_magic("load_ext", "traceops_nb")
-    ipython.run_cell("import openai\nclient = openai.OpenAI()")
-    yield ipython
-    InteractiveShell.clear_instance()
 
 
 def test_a_failing_cell_keeps_the_cassette_and_its_trace(shell: InteractiveShell, tmp_path: Path) -> None:

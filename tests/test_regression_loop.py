@@ -9,7 +9,6 @@ from typing import Any
 import nbformat
 import pytest
 from fakellm import FakeLLMServer
-from IPython.core.interactiveshell import InteractiveShell
 from nbclient import NotebookClient
 from test_magics import shown
 
@@ -41,14 +40,6 @@ def result(outputs: list[Any]) -> str:
 
 def record(text: str, options: str = "--compare") -> str:
     return f"%%record cassettes/agent.yaml {options}\n{ASK.format(text=text)}"
-
-
-@pytest.fixture
-def kernel_env(server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> FakeLLMServer:
-    monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
-    monkeypatch.delenv("TRACEOPS_RECORD_MODE", raising=False)
-    return server
 
 
 def test_compare_then_rollback_then_accept(kernel_env: FakeLLMServer, tmp_path: Path) -> None:
@@ -142,16 +133,6 @@ def test_new_episodes_marks_replayed_and_live_steps_and_the_savings(kernel_env: 
         "cost_usd": first.cost_usd,
         "duration_ms": round(first.duration_ms, 1),  # as recorded, not as replayed
     }
-
-
-@pytest.fixture
-def shell(kernel_env: FakeLLMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.chdir(tmp_path)
-    ipython = InteractiveShell.instance()
-    ipython.run_line_magic("load_ext", "traceops_nb")
-    ipython.run_cell("import openai\nclient = openai.OpenAI()")
-    yield ipython
-    InteractiveShell.clear_instance()
 
 
 def test_a_failing_compare_cell_keeps_the_cassette_and_makes_no_baseline(shell: Any, tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ def _parse_cached(file: Path, raw: bytes) -> list[dict[str, Any]]:
 def _parse(file: Path, raw: bytes) -> list[dict[str, Any]]:
     doc = fastyaml.load(raw)
     if doc is None:
-        doc = _safe_load(file, raw)
+        doc = safe_load(file, raw)
     if not isinstance(doc, dict) or not isinstance(doc.get("interactions"), list):
         raise CassetteFormatError(f"cassette {file} is not a traceops_nb cassette (no 'interactions' list)")
     version = doc.get("version")
@@ -107,13 +107,14 @@ def _parse(file: Path, raw: bytes) -> list[dict[str, Any]]:
     return list(doc["interactions"])
 
 
-def _safe_load(file: Path, raw: bytes) -> Any:
+def safe_load(file: Path, raw: bytes, *, fix: str = "Re-record it.") -> Any:
+    """YAML (or JSON) with a safe loader only: a tag that would build an object is an error, never run."""
     try:
         return yaml.load(raw, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
     except yaml.constructor.ConstructorError as err:
         raise CassetteFormatError(
             f"cassette {file} uses a YAML tag that is not allowed ({err.problem}); cassettes are loaded "
-            "with a safe loader only, so a cassette can never run code. Re-record it."
+            f"with a safe loader only, so a cassette can never run code. {fix}".rstrip()
         ) from None
     except yaml.YAMLError as err:
         raise CassetteFormatError(f"cassette {file} is not valid YAML: {err}") from None

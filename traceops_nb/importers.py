@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import yaml
-
 from . import cassette_file
 from .errors import CassetteFormatError
 from .interactions import Interaction, Record, Request, Response, ToolRecord, record_from_dict, to_json
@@ -28,8 +26,6 @@ from .pricing import price_interaction
 from .recording import _store_body, decode_body
 from .redact import REQUEST_HEADERS, RESPONSE_HEADERS, Redactor, keep_headers
 from .trace import Trace
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # safe only: an imported file never runs code
 
 # The SDK call each TraceOps LLM event stands for (TraceOps 0.5 patches exactly these two methods).
 TRACEOPS_PATHS = {"openai": "/chat/completions", "anthropic": "/v1/messages"}
@@ -84,15 +80,7 @@ def _load(source: Path) -> Any:
         raw = source.read_bytes()
     except OSError as err:
         raise CassetteFormatError(f"cannot read {source}: {err}") from None
-    try:
-        return yaml.load(raw, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
-    except yaml.constructor.ConstructorError as err:
-        raise CassetteFormatError(
-            f"{source} uses a YAML tag that is not allowed ({err.problem}); files are read with a safe loader "
-            "only, so an imported cassette can never run code"
-        ) from None
-    except yaml.YAMLError as err:
-        raise CassetteFormatError(f"{source} is not valid YAML or JSON: {err}") from None
+    return cassette_file.safe_load(source, raw, fix="")
 
 
 def detect_format(doc: Any) -> str | None:

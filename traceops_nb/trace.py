@@ -244,6 +244,13 @@ def join_text(parts: Sequence[str | None]) -> str:
     return "".join(part for part in parts if part)
 
 
+def parts_text(content: Any) -> Any:
+    """A list of text parts (OpenAI content parts, Anthropic text blocks) as its text; anything else as it is."""
+    if isinstance(content, list) and all(isinstance(part, dict) and "text" in part for part in content):
+        return join_text([part.get("text") for part in content])
+    return content
+
+
 # -- the deterministic summary -------------------------------------------------------------------------
 
 

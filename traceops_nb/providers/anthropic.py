@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..interactions import Interaction
-from ..trace import Event, ToolCall, join_text
+from ..trace import Event, ToolCall, join_text, parts_text
 from . import common_fields
 
 
@@ -104,11 +104,5 @@ def tool_results(messages: tuple[Any, ...], wanted: set[str]) -> dict[str, Any]:
         content = message.get("content") if isinstance(message, dict) else None
         for block in content if isinstance(content, list) else []:
             if isinstance(block, dict) and block.get("type") == "tool_result" and block.get("tool_use_id") in wanted:
-                results[str(block["tool_use_id"])] = _text(block.get("content"))
+                results[str(block["tool_use_id"])] = parts_text(block.get("content"))
     return results
-
-
-def _text(content: Any) -> Any:
-    if isinstance(content, list) and all(isinstance(block, dict) and "text" in block for block in content):
-        return join_text([block.get("text") for block in content])
-    return content

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..interactions import Interaction
-from ..trace import Event, ToolCall, join_text, tool_arguments
+from ..trace import Event, ToolCall, join_text, parts_text, tool_arguments
 from . import common_fields
 
 _OPERATIONS = {
@@ -145,14 +145,7 @@ def tool_results(messages: tuple[Any, ...], wanted: set[str]) -> dict[str, Any]:
         if not isinstance(item, dict):
             continue
         if item.get("role") == "tool" and item.get("tool_call_id") in wanted:
-            results[str(item["tool_call_id"])] = _text(item.get("content"))
+            results[str(item["tool_call_id"])] = parts_text(item.get("content"))
         elif item.get("type") == "function_call_output" and item.get("call_id") in wanted:
-            results[str(item["call_id"])] = _text(item.get("output"))
+            results[str(item["call_id"])] = parts_text(item.get("output"))
     return results
-
-
-def _text(content: Any) -> Any:
-    """A list of text parts as its text; anything else as it is."""
-    if isinstance(content, list) and all(isinstance(part, dict) and "text" in part for part in content):
-        return join_text([part.get("text") for part in content])
-    return content
