@@ -5,9 +5,9 @@ import { alignmentRows, countByStatus, firstChange, splitSegments } from "./alig
 import { createDetailChannel } from "./channel.js";
 import { renderDetail } from "./detail.js";
 import { append, el, section } from "./dom.js";
-import { ROW_HEIGHT, renderColumnsHead } from "./rows.js";
+import { renderColumnsHead } from "./rows.js";
+import { createSelectableList } from "./selectable.js";
 import { clampStep } from "./steps.js";
-import { createVirtualList } from "./virtual_list.js";
 
 function render({ model, el: root }) {
   const rows = alignmentRows(model.get("rows"));
@@ -15,50 +15,20 @@ function render({ model, el: root }) {
   const channel = createDetailChannel(model);
   root.classList.add("tnb", "tnb-diff");
 
-  const list = createVirtualList({
+  const selection = createSelectableList(model, {
     count: rows.length,
-    rowHeight: ROW_HEIGHT,
-    maxRows: 14,
-    className: "tnb-steps",
-    renderRow(index) {
-      const row = renderAlignedRow(rows[index], index === model.get("selected"));
-      row.addEventListener("click", () => select(index === model.get("selected") ? -1 : index));
-      return row;
+    renderRow: (index, selected) => renderAlignedRow(rows[index], selected),
+    label: "aligned steps: arrow keys, Home and End move, n next change, Enter opens, Escape closes",
+    target: (key, current) => {
+      if (key === "ArrowDown" || key === "ArrowUp") return clampStep(current + (key === "ArrowDown" ? 1 : -1), rows.length);
+      if ((key === "Home" || key === "End") && rows.length) return key === "Home" ? 0 : rows.length - 1;
+      if (key === "Enter" && current < 0 && rows.length) return Math.max(0, firstChange(rows));
+      if (key === "n") return nextChange(rows, current);
+      if (key === "Escape") return -1;
+      return undefined;
     },
+    loadDetail: async (index) => renderRowDetail(rows[index], await channel.get(`row:${index}`, { row: index })),
   });
-  list.element.tabIndex = 0;
-  list.element.dataset.lmSuppressShortcuts = "true";
-  list.element.setAttribute("aria-label", "aligned steps: arrow keys, Home and End move, n next change, Enter opens, Escape closes");
-  const pane = el("div", "tnb-detail-pane");
-  pane.setAttribute("aria-live", "polite");
-
-  function select(index) {
-    model.set("selected", index);
-    model.save_changes();
-  }
-
-  async function showSelected() {
-    const index = model.get("selected");
-    list.setActive(index);
-    list.refresh();
-    pane.replaceChildren();
-    if (index < 0 || index >= rows.length) return;
-    list.scrollToIndex(index);
-    const detail = await channel.get(`row:${index}`, { row: index });
-    if (model.get("selected") === index) pane.replaceChildren(renderRowDetail(rows[index], detail));
-  }
-
-  list.element.addEventListener("keydown", (event) => {
-    const current = model.get("selected");
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") select(clampStep(current + (event.key === "ArrowDown" ? 1 : -1), rows.length));
-    else if ((event.key === "Home" || event.key === "End") && rows.length) select(event.key === "Home" ? 0 : rows.length - 1);
-    else if (event.key === "Enter" && current < 0 && rows.length) select(Math.max(0, firstChange(rows)));
-    else if (event.key === "n") select(nextChange(rows, current));
-    else if (event.key === "Escape") select(-1);
-    else return;
-    event.preventDefault();
-  });
-  model.on("change:selected", showSelected);
 
   const counts = countByStatus(rows);
   const header = append(el("div", "tnb-header"), el("strong", "tnb-title", `${oldTitle} → ${newTitle}`));
@@ -67,12 +37,11 @@ function render({ model, el: root }) {
   append(header, badges);
   const legend = el("div", "tnb-muted tnb-legend", `${counts.changed} changed · ${counts.added} added · ${counts.removed} removed · ${counts.same} same — n jumps to the next change`);
   const head = renderColumnsHead([["tnb-c-side", `old: ${oldTitle}`], ["tnb-c-marker", ""], ["tnb-c-side", `new: ${newTitle}`], ["tnb-c-note", "what changed"]]);
-  append(root, header, legend, head, list.element, pane);
-  if (model.get("selected") >= 0) showSelected();
+  append(root, header, legend, head, selection.list, selection.pane);
+  selection.start();
   return () => {
-    model.off("change:selected", showSelected);
+    selection.destroy();
     channel.destroy();
-    list.destroy();
   };
 }
 

@@ -25,7 +25,8 @@ import traceops_nb
 # CrewAI sends telemetry and offers trace uploads unless told not to; replay must open no socket at all.
 os.environ.update(CREWAI_DISABLE_TELEMETRY="true", OTEL_SDK_DISABLED="true", CREWAI_TRACING_ENABLED="false")
 
-pytestmark = pytest.mark.crewai
+# CrewAI's own code warns of its own deprecations on every kickoff; they say nothing about this test.
+pytestmark = [pytest.mark.crewai, pytest.mark.filterwarnings("ignore::DeprecationWarning:crewai")]
 
 
 @pytest.mark.parametrize(

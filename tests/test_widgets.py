@@ -85,7 +85,8 @@ def test_chat_messages_from_both_providers_share_one_shape() -> None:
         ("assistant", ""),
         ("tool", "42"),
     ]
-    assert chat_messages(openai_chat)[2]["tool_calls"] == [{"name": "f", "arguments": "{}", "id": "c1"}]
+    assert chat_messages(openai_chat)[2]["tool_calls"] == [{"name": "f", "arguments": {}, "id": "c1"}]
+    assert chat_messages(openai_chat)[3]["tool_call_id"] == "c1"
     anthropic = [
         {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "g", "input": {"a": 1}}]},
         {
@@ -98,7 +99,8 @@ def test_chat_messages_from_both_providers_share_one_shape() -> None:
     assert shaped[1] == {"role": "tool", "text": "ok", "tool_calls": [], "tool_call_id": "t1"}
     responses = [{"type": "function_call", "name": "h", "arguments": "{}", "call_id": "r1"}]
     responses.append({"type": "function_call_output", "call_id": "r1", "output": "done"})
-    assert [m["role"] for m in chat_messages(responses)] == ["assistant", "tool"]
+    assert [(m["role"], m["tool_call_id"]) for m in chat_messages(responses)] == [("assistant", None), ("tool", "r1")]
+    assert chat_messages(responses)[0]["tool_calls"] == [{"name": "h", "arguments": {}, "id": "r1"}]
 
 
 def test_the_debugger_step_is_a_clamped_trait_and_its_event_follows() -> None:

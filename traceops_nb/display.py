@@ -101,10 +101,6 @@ def _trajectory(trace: Trace, max_rows: int | None) -> str:
     return shown + " → …" if max_rows is not None and len(labels) > max_rows else shown
 
 
-def _aligned(row: tuple[str, ...], widths: list[int]) -> str:
-    return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-
-
 def html_table(trace: Trace, title: str, max_rows: int | None = None, *, marks: bool = False) -> str:
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{c}</th>" for c in (_MARKED if marks else _COLUMNS))
     body = "".join(

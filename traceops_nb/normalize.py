@@ -37,7 +37,8 @@ class Message:
 
     role: str
     text: str = ""
-    tool_calls: tuple[ToolCall, ...] = ()  # requested by an assistant message; ids left out
+    tool_calls: tuple[ToolCall, ...] = ()  # requested by an assistant message
+    tool_call_id: str | None = None  # the call a tool result answers (kept with ids=True only)
 
     def to_dict(self) -> dict[str, Any]:
         calls = [{"name": call.name, "arguments": call.arguments} for call in self.tool_calls]
@@ -152,30 +153,31 @@ def _openai_path(request: dict[str, Any], response: dict[str, Any]) -> str:
 # -- messages -----------------------------------------------------------------------------------------------
 
 
-def normalize_messages(messages: Iterable[Any]) -> tuple[Message, ...]:
+def normalize_messages(messages: Iterable[Any], *, ids: bool = False) -> tuple[Message, ...]:
     """OpenAI chat messages, Responses input items or Anthropic messages, in one shape.
 
     An Anthropic user message carrying tool results becomes one tool message per result, as OpenAI
-    sends them; ids (tool call ids, item ids) are left out.
+    sends them. Tool call ids are left out (they change on every run) unless `ids` is true.
     """
-    return tuple(normal for message in messages for normal in normalize_message(message))
+    return tuple(normal for message in messages for normal in normalize_message(message, ids=ids))
 
 
-def normalize_message(message: Any) -> tuple[Message, ...]:
+def normalize_message(message: Any, *, ids: bool = False) -> tuple[Message, ...]:
     if not isinstance(message, dict):
         return (Message("user", _text(message)),)
     kind = message.get("type")
     if kind == "function_call":  # Responses items
-        return (Message("assistant", tool_calls=(_call(message.get("name"), message.get("arguments")),)),)
+        call = _call(message.get("name"), message.get("arguments"), _id(message, "call_id", ids))
+        return (Message("assistant", tool_calls=(call,)),)
     if kind == "function_call_output":
-        return (Message("tool", _text(message.get("output"))),)
+        return (Message("tool", _text(message.get("output")), tool_call_id=_id(message, "call_id", ids)),)
     if kind not in (None, "message"):
         return (Message("assistant", f"[{kind}]"),)  # reasoning and other items: named, not compared
     role = str(message.get("role") or "user")
-    return _with_content(ROLES.get(role, role), message)
+    return _with_content(ROLES.get(role, role), message, ids)
 
 
-def _with_content(role: str, message: dict[str, Any]) -> tuple[Message, ...]:
+def _with_content(role: str, message: dict[str, Any], ids: bool) -> tuple[Message, ...]:
     texts: list[str] = []
     calls: list[ToolCall] = []
     results: list[Message] = []  # Anthropic tool results arrive as blocks of a user message
@@ -185,9 +187,10 @@ def _with_content(role: str, message: dict[str, Any]) -> tuple[Message, ...]:
         if kind in ("text", "input_text", "output_text"):
             texts.append(str(block.get("text", "")))
         elif kind == "tool_use":
-            calls.append(_call(block.get("name"), block.get("input")))
+            calls.append(_call(block.get("name"), block.get("input"), _id(block, "id", ids)))
         elif kind == "tool_result":
-            results.append(Message("tool", _text(block.get("content"))))
+            answered = _id(block, "tool_use_id", ids)
+            results.append(Message("tool", _text(block.get("content")), tool_call_id=answered))
         else:
             texts.append(f"[{kind}]" if kind else _text(block))
     if content is not None and not isinstance(content, list):
@@ -195,14 +198,19 @@ def _with_content(role: str, message: dict[str, Any]) -> tuple[Message, ...]:
     for call in message.get("tool_calls") or []:
         function = call.get("function") if isinstance(call, dict) else None
         if isinstance(function, dict):
-            calls.append(_call(function.get("name"), function.get("arguments")))
+            calls.append(_call(function.get("name"), function.get("arguments"), _id(call, "id", ids)))
     if texts or calls or not results:
-        results.append(Message(role, "\n".join(texts), tuple(calls)))
+        results.append(Message(role, "\n".join(texts), tuple(calls), _id(message, "tool_call_id", ids)))
     return tuple(results)
 
 
-def _call(name: Any, arguments: Any) -> ToolCall:
-    return ToolCall(str(name), tool_arguments(arguments))
+def _id(source: dict[str, Any], key: str, ids: bool) -> str | None:
+    value = source.get(key) if ids else None
+    return None if value is None else str(value)
+
+
+def _call(name: Any, arguments: Any, call_id: str | None = None) -> ToolCall:
+    return ToolCall(str(name), tool_arguments(arguments), call_id)
 
 
 def _text(value: Any) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..diff import TraceDiff, message_lines, response_lines
+from ..normalize import Message, normalize_messages
 from ..trace import Event, Trace
 
 # The per-step summary, sent as columns (one list per field): a 10,000-step trace stays a few hundred KB.
@@ -107,50 +108,12 @@ def step_detail(event: Event) -> dict[str, Any]:
 
 def chat_messages(messages: Sequence[Any]) -> list[dict[str, Any]]:
     """Each message as {role, text, tool_calls, tool_call_id}; role is system, user, assistant or tool."""
-    return [entry for message in messages for entry in _chat_entries(message)]
+    return [_chat_entry(message) for message in normalize_messages(messages, ids=True)]
 
 
-def _entry(role: str, text: str, calls: list[dict[str, Any]] | None = None, call_id: Any = None) -> dict[str, Any]:
-    return {"role": role, "text": text, "tool_calls": calls or [], "tool_call_id": call_id}
-
-
-def _call(name: Any, arguments: Any, call_id: Any) -> dict[str, Any]:
-    return {"name": str(name), "arguments": arguments, "id": call_id}
-
-
-def _chat_entries(message: Any) -> list[dict[str, Any]]:
-    if not isinstance(message, dict):
-        return [_entry("user", _as_text(message))]
-    kind = message.get("type")
-    if kind == "function_call":  # Responses API items
-        return [_entry("assistant", "", [_call(message.get("name"), message.get("arguments"), message.get("call_id"))])]
-    if kind == "function_call_output":
-        return [_entry("tool", _as_text(message.get("output")), call_id=message.get("call_id"))]
-    role = str(message.get("role") or "user")
-    role = "system" if role == "developer" else role
-    texts: list[str] = []
-    calls: list[dict[str, Any]] = []
-    results: list[dict[str, Any]] = []  # Anthropic tool results arrive as blocks of a user message
-    content = message.get("content")
-    for block in content if isinstance(content, list) else []:
-        block_kind = block.get("type") if isinstance(block, dict) else None
-        if block_kind in ("text", "input_text", "output_text"):
-            texts.append(str(block.get("text", "")))
-        elif block_kind == "tool_use":
-            calls.append(_call(block.get("name"), block.get("input"), block.get("id")))
-        elif block_kind == "tool_result":
-            results.append(_entry("tool", _as_text(block.get("content")), call_id=block.get("tool_use_id")))
-        else:
-            texts.append(f"[{block_kind}]" if block_kind else _as_text(block))
-    if content is not None and not isinstance(content, list):
-        texts.append(_as_text(content))
-    for call in message.get("tool_calls") or []:
-        if isinstance(call, dict):
-            function = call.get("function") or {}
-            calls.append(_call(function.get("name"), function.get("arguments"), call.get("id")))
-    if texts or calls or not results:
-        results.append(_entry(role, "\n".join(texts), calls, message.get("tool_call_id")))
-    return results
+def _chat_entry(message: Message) -> dict[str, Any]:
+    calls = [{"name": call.name, "arguments": call.arguments, "id": call.id} for call in message.tool_calls]
+    return {"role": message.role, "text": message.text, "tool_calls": calls, "tool_call_id": message.tool_call_id}
 
 
 def _as_text(value: Any) -> str:
