@@ -29,19 +29,21 @@ os.environ.update(CREWAI_DISABLE_TELEMETRY="true", OTEL_SDK_DISABLED="true", CRE
 pytestmark = [pytest.mark.crewai, pytest.mark.filterwarnings("ignore::DeprecationWarning:crewai")]
 
 
+@pytest.mark.parametrize("exact", [False, True], ids=["inferred-tool", "recorded-tool"])
 @pytest.mark.parametrize(
     ("model", "key", "url"),
     [(GPT, OPENAI_TEST_KEY, "openai"), (f"anthropic/{CLAUDE}", ANTHROPIC_TEST_KEY, "anthropic")],
     ids=["openai", "anthropic"],
 )
 def test_a_one_agent_crew_with_one_tool(
-    model: str, key: str, url: str, server: FakeLLMServer, cassette_path: Path, offline: Any
+    model: str, key: str, url: str, exact: bool, server: FakeLLMServer, cassette_path: Path, offline: Any
 ) -> None:
     crewai = importlib.import_module("crewai")
     from crewai.tools import tool
 
-    # @traceops_nb.tool under CrewAI's @tool: the step is recorded with its exact input and output.
-    weather = tool("get_weather")(traceops_nb.tool(get_weather))
+    # A plain CrewAI tool is read from the conversation (inferred); with @traceops_nb.tool under CrewAI's
+    # @tool, the step is recorded with its exact input and output.
+    weather = tool("get_weather")(traceops_nb.tool(get_weather) if exact else get_weather)
 
     def run(urls: dict[str, str]) -> str:
         llm = crewai.LLM(model=model, api_key=key, base_url=urls[url], max_retries=0)
@@ -66,4 +68,4 @@ def test_a_one_agent_crew_with_one_tool(
     assert steps == [f"llm:{name}", "tool:get_weather", f"llm:{name}"]
     assert {i.provider for i in trace.interactions} == {url}
     step = trace.tool_calls[0]
-    assert not step.inferred and step.output == f"sunny in {step.input['query']}"
+    assert step.inferred is not exact and step.output == f"sunny in {step.input['query']}"

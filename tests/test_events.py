@@ -11,7 +11,7 @@ import yaml
 from agents import chat_agent, claude_agent, responses_agent
 from clients import make_client
 from fakellm import FakeLLMServer
-from scenarios import CLAUDE, GPT, SCENARIOS, user
+from scenarios import CLAUDE, CLAUDE_WEATHER, GPT, SCENARIOS, user
 
 import traceops_nb
 from traceops_nb import Recorder, Replayer, load_cassette, record_decision, record_tool_call
@@ -61,6 +61,33 @@ def test_an_undecorated_chat_tool_loop_is_inferred_from_the_conversation(
     assert [e.step for e in trace.events] == list(range(6))
     assert trace.total_llm_calls == 4 and trace.total_tool_calls == 2
     assert load_cassette(cassette_path).trajectory == trace.trajectory  # inferred again from the file
+
+
+def test_token_counts_between_a_tool_call_and_its_result_leave_the_tool_step_to_the_conversation(
+    server: FakeLLMServer, cassette_path: Path
+) -> None:
+    """As CrewAI's Anthropic provider does: count the tool's result alone, then the whole conversation, then ask."""
+    client, options = make_client("anthropic", server), {"model": CLAUDE, "tools": [CLAUDE_WEATHER]}
+    with Recorder(cassette_path, mode="rewrite") as recorder:
+        messages: list[Any] = user("Rome")
+        asked = client.messages.create(max_tokens=64, messages=messages, **options)
+        use = asked.content[0]
+        result = weather(**use.input)
+        client.messages.count_tokens(model=CLAUDE, messages=user(result))
+        messages.append({"role": "assistant", "content": [use.model_dump(exclude_none=True)]})
+        answered = {"type": "tool_result", "tool_use_id": use.id, "content": result}
+        messages.append({"role": "user", "content": [answered]})
+        client.messages.count_tokens(messages=messages, **options)
+        answer = client.messages.create(max_tokens=64, messages=messages, **options)
+    trace = load_cassette(cassette_path)
+    assert answer.content[0].text == "final: sunny in Rome"
+    operations = [event.operation or event.label for event in trace.events]
+    count = "messages.count_tokens"
+    assert operations == ["messages", count, "tool:get_weather", count, "messages"]
+    assert recorder.trace.trajectory == trace.trajectory
+    (tool,) = trace.tool_calls
+    assert tool.inferred and (tool.input, tool.output) == ({"query": "Rome"}, "sunny in Rome")
+    assert [event.cost_usd for event in trace.llm_calls if event.operation == count] == [0.0, 0.0]
 
 
 @pytest.mark.parametrize("stream", [False, True])

@@ -21,11 +21,10 @@ from typing import Any
 import yaml
 
 from .interactions import Interaction, ToolRecord
-from .trace import Event, Trace, event_from
+from .trace import COUNTING_OPERATIONS, Event, Trace, event_from
 
 ENV_VAR = "TRACEOPS_PRICES"  # a price file loaded over the packaged table
 _DATED = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8})$")  # gpt-4o-2024-08-06, claude-haiku-4-5-20251001
-_FREE_OPERATIONS = frozenset({"messages.count_tokens"})  # token counting is not billed
 
 
 @dataclass(frozen=True)
@@ -184,7 +183,7 @@ def cost_of(event: Event) -> float | None:
     Unknown means the response reported no usage (an OpenAI stream without include_usage), or the
     model is not in the table; the latter warns once per model.
     """
-    if event.kind == "error" or event.operation in _FREE_OPERATIONS:
+    if event.kind == "error" or event.operation in COUNTING_OPERATIONS:
         return 0.0
     if event.kind != "llm_call" or not event.has_usage or not event.model:
         return None

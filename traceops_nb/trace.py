@@ -17,6 +17,9 @@ from typing import Any
 
 from .interactions import Interaction, Record, ToolRecord
 
+# Calls that only count tokens: they generate nothing, ask for no tool, answer none and are not billed.
+COUNTING_OPERATIONS = frozenset({"messages.count_tokens"})
+
 
 @dataclass(frozen=True)
 class ToolCall:
@@ -174,11 +177,14 @@ def build_events(records: Sequence[Record]) -> list[Event]:
             continue
         event = event_from(record, len(events), index)
         if event.kind == "llm_call":
-            inferred = infer_tool_calls(requested, recorded_since, event, len(events))
+            inferred, answered = infer_tool_calls(requested, recorded_since, event, len(events))
             if inferred:
                 events.extend(inferred)
                 event = replace(event, step=len(events))
-            requested, recorded_since = event.tool_calls, []
+            if event.operation in COUNTING_OPERATIONS:  # the calls it did not answer stay pending
+                requested = tuple(call for call in requested if call.id not in answered)
+            else:
+                requested, recorded_since = event.tool_calls, []
         events.append(event)
     return events
 
@@ -205,8 +211,10 @@ def tool_event(record: ToolRecord, step: int, index: int | None) -> Event:
     )
 
 
-def infer_tool_calls(requested: Sequence[ToolCall], recorded: list[str], consumer: Event, step: int) -> list[Event]:
-    """Tool calls requested by the previous LLM call whose results the consumer sends back.
+def infer_tool_calls(
+    requested: Sequence[ToolCall], recorded: list[str], consumer: Event, step: int
+) -> tuple[list[Event], set[str]]:
+    """Tool calls requested by the previous LLM call whose results the consumer sends back, and their ids.
 
     A call the code recorded itself (same tool name, since that request) is not inferred again.
     """
@@ -218,7 +226,7 @@ def infer_tool_calls(requested: Sequence[ToolCall], recorded: list[str], consume
         elif call.id is not None:
             unrecorded.append(call)
     if not unrecorded:
-        return []
+        return [], set()
     from .providers import tool_results
 
     results = tool_results(consumer, {str(call.id) for call in unrecorded})
@@ -237,7 +245,7 @@ def infer_tool_calls(requested: Sequence[ToolCall], recorded: list[str], consume
                     inferred=True,
                 )
             )
-    return inferred
+    return inferred, set(results)
 
 
 def join_text(parts: Sequence[str | None]) -> str:
