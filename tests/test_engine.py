@@ -158,3 +158,29 @@ def test_fast_replay_skips_the_http_layer_unless_turned_off(
         answer = client.chat.completions.create(model=GPT, messages=user("fast?"))
     assert answer.choices[0].message.content == "echo: fast?"
     assert len(seen) == http_layer_calls
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_a_stream_replayed_again_is_the_recording_whatever_the_caller_did_to_the_last_one(
+    provider: str, server: FakeLLMServer, cassette_path: Path
+) -> None:
+    """Replays of one stream share its decoded events; the chunks handed out are the caller's own."""
+    client = make_client(provider, server)
+
+    def stream() -> list[Any]:
+        if provider == "openai":
+            return list(client.chat.completions.create(model=GPT, messages=user("stream it"), stream=True))
+        return list(client.messages.create(model=CLAUDE, max_tokens=32, messages=user("stream it"), stream=True))
+
+    with Recorder(cassette_path, mode="rewrite"):
+        recorded = [chunk.model_dump() for chunk in stream()]
+    stored = load_cassette(cassette_path).interactions[0].response.events
+    server.stop()
+    with Replayer(cassette_path, allow_repeats=True) as replayer:
+        first = stream()
+        for chunk in first:  # the caller changes what it got, down to the nested parts
+            part = chunk.choices[0].delta if provider == "openai" and chunk.choices else chunk
+            setattr(part, "content" if provider == "openai" else "type", "changed")
+        second = [chunk.model_dump() for chunk in stream()]
+    assert second == recorded != [chunk.model_dump() for chunk in first]
+    assert replayer.trace.interactions[0].response.events == stored

@@ -140,7 +140,25 @@ def _feed_recorded_events(stream: Any, events: list[dict[str, Any]]) -> None:
         stream._iter_events = recorded
 
 
+# Recorded streams decoded into the SDK's event objects, once per stream and event class: the SDK only
+# reads them (each chunk's JSON is parsed afresh from their text), so replays of a stream share them.
+_DECODED: dict[tuple[int, int], tuple[list[dict[str, Any]], list[Any]]] = {}
+_DECODED_MAX = 256
+
+
 def _server_sent_events(sse_class: Any, events: list[dict[str, Any]]) -> list[Any]:
+    key = (id(events), id(sse_class))
+    cached = _DECODED.get(key)
+    if cached is not None and cached[0] is events and len(cached[1]) == len(events):
+        return cached[1]
+    if len(_DECODED) >= _DECODED_MAX:
+        _DECODED.clear()
+    decoded = _decode(sse_class, events)
+    _DECODED[key] = (events, decoded)  # the events are kept alive with it, so their id is not reused
+    return decoded
+
+
+def _decode(sse_class: Any, events: list[dict[str, Any]]) -> list[Any]:
     """What the SDK's SSE decoder yields for these events (the last event id carries over, as it does)."""
     decoded = []
     last_id = None
