@@ -294,7 +294,10 @@ def _validate(data: Any, cast_to: Any) -> Any:
     """Compiled pydantic validation, or MISS where the SDK's lenient construct must decide."""
     if data is None or cast_to is object:
         return MISS
-    adapter = _adapter(cast_to)
+    try:
+        adapter = _adapter(cast_to)
+    except TypeError:  # an unhashable type annotation
+        return MISS
     if adapter is None:
         return MISS
     try:
@@ -303,17 +306,12 @@ def _validate(data: Any, cast_to: Any) -> Any:
         return MISS
 
 
+@functools.lru_cache(maxsize=512)
 def _adapter(cast_to: Any) -> Any:
+    """pydantic's validator for `cast_to`, or None where the SDK must build or construct it (once per type:
+    a stream asks for every chunk)."""
     if inspect.isclass(cast_to) and hasattr(cast_to, "build"):  # ModelBuilderProtocol: the SDK builds it
         return None
-    try:
-        return _adapter_for(cast_to)
-    except TypeError:  # an unhashable type annotation
-        return None
-
-
-@functools.lru_cache(maxsize=512)
-def _adapter_for(cast_to: Any) -> Any:
     from pydantic import TypeAdapter
 
     try:
