@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# TraceOps imports LiteLLM when it is installed, and LiteLLM fetches its price map from the network unless told not to.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 sys.path.insert(0, str(ROOT / "tests"))  # the fake LLM server
 
 import fakellm  # noqa: E402
