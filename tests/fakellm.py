@@ -723,9 +723,14 @@ def count_tokens(server: FakeLLMServer, body: JSON) -> Reply:
     return Reply(body={"input_tokens": anthropic_answer(body, {})[1]})
 
 
+def input_tokens(server: FakeLLMServer, body: JSON) -> Reply:
+    return Reply(body={"object": "response.input_tokens", "input_tokens": responses_answer(body, {})[1]})
+
+
 OPENAI_ROUTES = {
     "/v1/chat/completions": chat_completions,
     "/v1/responses": responses,
+    "/v1/responses/input_tokens": input_tokens,
     "/v1/embeddings": embeddings,
     "/v1/completions": completions,
 }

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from agents import chat_agent, claude_agent, responses_agent
+from agents import RESPONSES_WEATHER, chat_agent, claude_agent, responses_agent
 from clients import make_client
 from fakellm import FakeLLMServer
 from scenarios import CLAUDE, CLAUDE_WEATHER, GPT, SCENARIOS, user
@@ -88,6 +88,33 @@ def test_token_counts_between_a_tool_call_and_its_result_leave_the_tool_step_to_
     (tool,) = trace.tool_calls
     assert tool.inferred and (tool.input, tool.output) == ({"query": "Rome"}, "sunny in Rome")
     assert [event.cost_usd for event in trace.llm_calls if event.operation == count] == [0.0, 0.0]
+
+
+def test_openai_input_token_counts_cost_nothing_and_leave_the_tool_step_to_the_conversation(
+    server: FakeLLMServer, cassette_path: Path
+) -> None:
+    client, options = make_client("openai", server), {"model": GPT, "tools": [RESPONSES_WEATHER]}
+    with Recorder(cassette_path, mode="rewrite"):
+        items: list[Any] = [{"role": "user", "content": "Rome"}]
+        (call,) = client.responses.create(input=items, **options).output
+        client.responses.input_tokens.count(input=items, **options)  # before the tool ran: nothing to answer
+        items.append({"type": "function_call", "call_id": call.call_id, "name": call.name, "arguments": call.arguments})
+        items.append({"type": "function_call_output", "call_id": call.call_id, "output": weather("Rome")})
+        client.responses.input_tokens.count(input=items, **options)
+        answer = client.responses.create(input=items, **options)
+    trace = load_cassette(cassette_path)
+    assert answer.output_text == "final: sunny in Rome"
+    count = "responses.input_tokens"
+    assert [event.operation or event.label for event in trace.events] == [
+        "responses",
+        count,
+        "tool:get_weather",
+        count,
+        "responses",
+    ]
+    assert trace.tool_calls[0].inferred and trace.tool_calls[0].output == "sunny in Rome"
+    assert [event.cost_usd for event in trace.llm_calls if event.operation == count] == [0.0, 0.0]
+    assert trace.total_cost_usd > 0  # a known number: counting is free, not of unknown cost
 
 
 @pytest.mark.parametrize("stream", [False, True])

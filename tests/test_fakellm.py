@@ -539,6 +539,12 @@ def test_messages_parse(claude: anthropic.Anthropic, server: FakeLLMServer) -> N
     assert server.requests[0]["json"]["output_config"]["format"]["type"] == "json_schema"
 
 
+def test_responses_input_tokens_count(oai: openai.OpenAI, server: FakeLLMServer) -> None:
+    count = oai.responses.input_tokens.count(model=GPT, input="three little words")
+    assert count.input_tokens == 3
+    assert server.requests[0]["path"] == "/v1/responses/input_tokens"
+
+
 def test_count_tokens(claude: anthropic.Anthropic, server: FakeLLMServer) -> None:
     count = claude.messages.count_tokens(model=CLAUDE, messages=user("three little words"))
     assert count.input_tokens == 3

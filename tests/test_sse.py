@@ -107,3 +107,16 @@ def test_an_unfed_replayed_stream_still_reads_the_recorded_bytes_sync_and_async(
         return b"".join([part async for part in asynchronous.aiter_bytes()])
 
     assert asyncio.run(read()) == STREAM_RENDERED
+
+
+def test_a_recorded_stream_is_decoded_once_and_again_when_it_has_grown() -> None:
+    from openai._streaming import ServerSentEvent
+
+    events: list[dict[str, Any]] = [{"data": {"n": 1}}, {"event": "done", "id": "7", "data": {"n": 2}}]
+    first = _server_sent_events(ServerSentEvent, events)
+    assert _server_sent_events(ServerSentEvent, events) is first  # replays of one stream share its events
+    assert [(e.event, e.id, e.json()) for e in first] == [(None, None, {"n": 1}), ("done", "7", {"n": 2})]
+    assert first[0].json() is not first[0].json()  # each read is the caller's own copy
+    assert _server_sent_events(ServerSentEvent, list(events)) is not first  # another recording: its own
+    events.append({"data": {"n": 3}})  # a stream still being recorded
+    assert [e.json() for e in _server_sent_events(ServerSentEvent, events)] == [{"n": 1}, {"n": 2}, {"n": 3}]

@@ -17,8 +17,9 @@ from typing import Any
 
 from .interactions import Interaction, Record, ToolRecord
 
-# Calls that only count tokens: they generate nothing, ask for no tool, answer none and are not billed.
-COUNTING_OPERATIONS = frozenset({"messages.count_tokens"})
+# Calls that only count tokens: they generate nothing, ask for no tool and are not billed. One may carry tool
+# results, as the conversation it counts does; the calls whose results it does not carry stay pending.
+COUNTING_OPERATIONS = frozenset({"messages.count_tokens", "responses.input_tokens"})
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def to_event(interaction: Interaction, step: int) -> Event:
 
 
 def _input_messages(operation: str, request: dict[str, Any]) -> list[Any]:
-    if operation == "responses":
+    if operation in ("responses", "responses.input_tokens"):
         given = request.get("input")
         items = [{"role": "user", "content": given}] if isinstance(given, str) else list(given or [])
         if request.get("instructions"):
