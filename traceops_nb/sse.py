@@ -90,8 +90,12 @@ def render_events(events: list[dict[str, Any]]) -> bytes:
     return "".join(parts).encode()
 
 
+# One encoder for every event: json.dumps with options builds a new one per call.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def event_data(event: dict[str, Any]) -> str:
     """The `data` field of a stored event as the text a client's SSE decoder hands on."""
     if "data" in event:
-        return json.dumps(event["data"], ensure_ascii=False, separators=(",", ":"))
+        return _COMPACT.encode(event["data"])
     return str(event.get("text", ""))
