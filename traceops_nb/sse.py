@@ -17,18 +17,18 @@ class SSEParser:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")  # chunks split characters
 
     def feed(self, chunk: bytes) -> list[dict[str, Any]]:
-        self._buffer += self._decoder.decode(chunk)
+        text = self._buffer + self._decoder.decode(chunk)
+        held = "\r" if text.endswith("\r") else ""  # it may be the first half of "\r\n"
+        *lines, self._buffer = _LINE_END.split(text[: len(text) - len(held)])
+        self._buffer += held
         events: list[dict[str, Any]] = []
-        while True:
-            line, sep, rest = _split_line(self._buffer)
-            if not sep:
-                return events
-            self._buffer = rest
+        for line in lines:
             if line:
                 self._add_field(line)
             elif self._fields:
                 events.append(_to_event(self._fields))
                 self._fields = {}
+        return events
 
     def close(self) -> list[dict[str, Any]]:
         """Events left when the stream ended without a final blank line."""
@@ -52,13 +52,6 @@ class SSEParser:
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
-
-
-def _split_line(buffer: str) -> tuple[str, str, str]:
-    found = _LINE_END.search(buffer)
-    if found is None or (found.group() == "\r" and found.end() == len(buffer)):
-        return buffer, "", ""  # no complete line yet (a final "\r" may be half of "\r\n")
-    return buffer[: found.start()], found.group(), buffer[found.end() :]
 
 
 def _to_event(fields: dict[str, str]) -> dict[str, Any]:
