@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,12 +60,12 @@ class Response:
 
     def content(self) -> bytes:
         """The bytes the server sent (decoded), rebuilt from what was stored."""
-        from .sse import render_events
+        from .sse import compact_json, render_events
 
         if self.events is not None:
             return render_events(self.events)
         if self.body is not None:
-            return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()
+            return compact_json(self.body).encode()
         if self.text is not None:
             return self.text.encode()
         return self.binary or b""

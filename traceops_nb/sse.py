@@ -83,12 +83,17 @@ def render_events(events: list[dict[str, Any]]) -> bytes:
     return "".join(parts).encode()
 
 
-# One encoder for every event: json.dumps with options builds a new one per call.
+# One encoder for every body and event: json.dumps with options builds a new one per call.
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def compact_json(value: Any) -> str:
+    """Stored JSON as the compact text an API sends."""
+    return _COMPACT.encode(value)
 
 
 def event_data(event: dict[str, Any]) -> str:
     """The `data` field of a stored event as the text a client's SSE decoder hands on."""
     if "data" in event:
-        return _COMPACT.encode(event["data"])
+        return compact_json(event["data"])
     return str(event.get("text", ""))
