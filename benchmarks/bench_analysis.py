@@ -35,7 +35,7 @@ from scenarios import WEATHER
 
 import traceops_nb
 from traceops_nb import Interaction, Request, Response, ToolRecord, Trace, diff_traces
-from traceops_nb.pricing import price_interaction
+from traceops_nb.trace.pricing import price_interaction
 
 MODEL = "gpt-4o-mini"
 ANSWER = " ".join(["the tide turns twice a day and the harbour pilots plan around it"] * 3)

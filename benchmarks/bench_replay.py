@@ -56,10 +56,10 @@ import traceops_nb  # noqa: E402
 from traceops_nb import intercept as nb_intercept  # noqa: E402
 from traceops_nb.intercept import fastpath as nb_fastpath  # noqa: E402
 
-# The cassette loader's module (read_interactions, the in-process cache _parsed): traceops_nb.cassette_file
+# The cassette loader's module (read_interactions, the in-process cache _parsed): traceops_nb.cassette.file
 # since the cassette() function took the name traceops_nb.cassette; the old module name is a fallback.
 try:
-    nb_cassette = importlib.import_module("traceops_nb.cassette_file")
+    nb_cassette = importlib.import_module("traceops_nb.cassette.file")
 except ImportError:
     nb_cassette = importlib.import_module("traceops_nb.cassette")
 

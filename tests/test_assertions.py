@@ -10,9 +10,6 @@ import pytest
 from clients import make_client
 from fakellm import FakeLLMServer
 from scenarios import GPT, user
-
-import traceops_nb
-from traceops_nb import Recorder, Trace
 from traceops_nb.assertions import (
     assert_cost_under,
     assert_max_llm_calls,
@@ -20,6 +17,9 @@ from traceops_nb.assertions import (
     assert_tokens_under,
     check_budget,
 )
+
+import traceops_nb
+from traceops_nb import Recorder, Trace
 
 pytest_plugins = ["pytester"]
 
@@ -103,7 +103,7 @@ def run_marked(
     """
     pytester.makepyfile(textwrap.dedent(header) + textwrap.dedent(body))
     return pytester.runpytest(
-        "-p", "traceops_nb.budget_plugin", "-p", "no:cacheprovider", "-p", "no:traceops", "--strict-markers"
+        "-p", "traceops_nb.testing.budget", "-p", "no:cacheprovider", "-p", "no:traceops", "--strict-markers"
     )
 
 
@@ -242,9 +242,9 @@ def test_the_marker_counts_the_cassette_fixture(
     )
     result = pytester.runpytest(
         "-p",
-        "traceops_nb.pytest_plugin",
+        "traceops_nb.testing.plugin",
         "-p",
-        "traceops_nb.budget_plugin",
+        "traceops_nb.testing.budget",
         "-p",
         "no:cacheprovider",
         "-p",

@@ -12,7 +12,7 @@ from scenarios import GPT, user
 
 import traceops_nb
 from traceops_nb import BaselineNotFoundError, Recorder, TrajectoryWidget, baseline, load_cassette, replay_savings
-from traceops_nb.cassette_file import find_cassettes
+from traceops_nb.cassette.file import find_cassettes
 
 
 def ask(server: FakeLLMServer, path: Path, *questions: str, mode: str = "rewrite") -> Any:

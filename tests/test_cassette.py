@@ -12,7 +12,7 @@ from fakellm import FakeLLMServer
 from scenarios import GPT, user
 
 from traceops_nb import CassetteFormatError, Recorder, Replayer, cassette, load_cassette, save_cassette
-from traceops_nb import cassette_file as cassette_module
+from traceops_nb.cassette import file as cassette_module
 
 
 def record_one(server: FakeLLMServer, path: Path, text: str = "hello\nworld") -> None:
@@ -150,7 +150,7 @@ TRICKY = (
 
 
 def test_the_fast_loader_reads_exactly_what_the_safe_loader_reads(server: FakeLLMServer, cassette_path: Path) -> None:
-    from traceops_nb import fastyaml
+    from traceops_nb.cassette import fastyaml
 
     with Recorder(cassette_path, mode="rewrite"):
         client = make_client("openai", server)
@@ -167,7 +167,7 @@ def test_the_fast_loader_reads_exactly_what_the_safe_loader_reads(server: FakeLL
 
 
 def test_an_edited_cassette_goes_to_the_safe_loader(server: FakeLLMServer, cassette_path: Path) -> None:
-    from traceops_nb import fastyaml
+    from traceops_nb.cassette import fastyaml
 
     record_one(server, cassette_path, "original")
     edited = cassette_path.read_bytes().replace(b"content: original", b"content: yes")
@@ -181,7 +181,7 @@ def test_an_edited_cassette_goes_to_the_safe_loader(server: FakeLLMServer, casse
     [b"a: !!python/object/apply:os.system ['true']\n", b"a: .nan\n", b"a: [\n"],
 )
 def test_only_sealed_untouched_documents_take_the_fast_route(document: bytes) -> None:
-    from traceops_nb import fastyaml
+    from traceops_nb.cassette import fastyaml
 
     assert fastyaml.load(document) is None
     assert fastyaml.load(fastyaml.SEAL + b"0" * 64 + b"\n" + document) is None  # a seal that does not match

@@ -22,8 +22,8 @@ from fakellm import FakeLLMServer
 
 import traceops_nb
 from traceops_nb import Recorder, load_cassette
+from traceops_nb.analysis.frame import COLUMNS
 from traceops_nb.cli import main
-from traceops_nb.frame import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = Path(__file__).resolve().parent / "browser" / "cassettes"

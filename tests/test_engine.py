@@ -144,7 +144,7 @@ def test_trace_summarises_the_run(server: FakeLLMServer, cassette_path: Path) ->
 def test_fast_replay_skips_the_http_layer_unless_turned_off(
     setting: str, http_layer_calls: int, server: FakeLLMServer, cassette_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from traceops_nb.session import Session
+    from traceops_nb.engine.session import Session
 
     client = make_client("openai", server)
     with Recorder(cassette_path, mode="rewrite"):

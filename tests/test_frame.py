@@ -16,7 +16,7 @@ from scenarios import GPT, user
 
 import traceops_nb
 from traceops_nb import Recorder, Trace, plots
-from traceops_nb.frame import COLUMNS
+from traceops_nb.analysis.frame import COLUMNS
 
 
 def weather(query: str) -> str:

@@ -11,8 +11,8 @@ from fakellm import FakeLLMServer
 from scenarios import GPT, WEATHER, user
 
 from traceops_nb import CassetteExhaustedError, CassetteMismatchError, Recorder, Replayer
-from traceops_nb.interactions import Request
-from traceops_nb.matching import differences, request_key
+from traceops_nb.cassette.interactions import Request
+from traceops_nb.engine.matching import differences, request_key
 
 BASE = {"model": GPT, "messages": user("hi"), "temperature": 0.2, "tools": [WEATHER]}
 

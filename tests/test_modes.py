@@ -10,7 +10,7 @@ from fakellm import FakeLLMServer
 from scenarios import GPT, user
 
 from traceops_nb import CassetteMismatchError, CassetteNotFoundError, Recorder, RecordMode, cassette, load_cassette
-from traceops_nb.modes import resolve_mode
+from traceops_nb.engine.modes import resolve_mode
 
 
 def prompts(path: Path) -> list[str]:

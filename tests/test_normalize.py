@@ -15,7 +15,7 @@ from fakellm import FakeLLMServer
 from scenarios import CLAUDE, GPT, SCENARIOS, user
 
 from traceops_nb import Recorder, Trace, diff_traces, normalize
-from traceops_nb.normalize import Message, normalize_messages
+from traceops_nb.trace.normalize import Message, normalize_messages
 
 # Every id the fake server hands out (chatcmpl-fake-1, msg_fake_2, call_fake_3, req_fake_4, …) says "fake",
 # and every response carries created=1700000000.

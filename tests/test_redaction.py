@@ -56,6 +56,6 @@ def test_a_key_like_string_is_refused_and_located(server: FakeLLMServer, cassett
 
 
 def test_test_keys_are_key_shaped() -> None:
-    from traceops_nb.redact import KEY_LIKE
+    from traceops_nb.cassette.redact import KEY_LIKE
 
     assert KEY_LIKE.search(OPENAI_TEST_KEY)  # so the suite-wide scan would catch a leak

@@ -13,9 +13,9 @@ import pytest
 
 import traceops_nb
 from traceops_nb import Interaction, Request, Response, Trace, load_cassette
-from traceops_nb.html_report import render_report, script_json, script_text
-from traceops_nb.widgets.base import static_file
-from traceops_nb.widgets.payload import step_columns, step_detail
+from traceops_nb.views.report import render_report, script_json, script_text
+from traceops_nb.views.steps import step_columns, step_detail
+from traceops_nb.views.widgets.base import static_file
 
 CASSETTES = Path(__file__).resolve().parent / "browser" / "cassettes"
 AGENT, AGENT_V2, XSS = (CASSETTES / name for name in ("agent.yaml", "agent_v2.yaml", "xss.yaml"))
@@ -155,7 +155,7 @@ def test_the_page_is_deterministic_and_report_stays_a_function(tmp_path: Path) -
 
 
 def test_the_loader_never_parses_text_as_html_and_imports_only_the_embedded_bundles() -> None:
-    loader = (Path(traceops_nb.__file__).parent / "report_page.js").read_text()
+    loader = (Path(traceops_nb.__file__).parent / "views" / "report_page.js").read_text()
     forbidden = re.compile(
         r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|DOMParser|createContextualFragment|"
         r"\beval\(|new Function|\bfetch\(|XMLHttpRequest|WebSocket|https?://"

@@ -12,8 +12,8 @@ from clients import make_client
 from fakellm import FakeLLMServer
 
 from traceops_nb import Recorder, Replayer
+from traceops_nb.cassette.sse import SSEParser, render_events
 from traceops_nb.intercept.fastpath import _server_sent_events
-from traceops_nb.sse import SSEParser, render_events
 
 STREAM = (
     'event: message_start\ndata: {"type":"message_start"}\n\n'

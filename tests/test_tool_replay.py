@@ -10,10 +10,10 @@ import yaml
 from agents import chat_agent
 from clients import make_client
 from fakellm import FakeLLMServer
+from traceops_nb.tools import RecordedToolError
 
 import traceops_nb
 from traceops_nb import CassetteMismatchError, Recorder, Replayer, cassette
-from traceops_nb.tools import RecordedToolError
 
 calls: list[str] = []
 

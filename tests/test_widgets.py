@@ -12,8 +12,9 @@ import pytest
 
 import traceops_nb
 from traceops_nb import DebuggerWidget, DiffWidget, Trace, TrajectoryWidget, diff_traces, load_cassette
-from traceops_nb.interactions import Interaction, ToolRecord
-from traceops_nb.widgets.payload import SUMMARY_FIELDS, chat_messages, word_diff
+from traceops_nb.cassette.interactions import Interaction, ToolRecord
+from traceops_nb.views.payload import word_diff
+from traceops_nb.views.steps import SUMMARY_FIELDS, chat_messages
 
 BROWSER = Path(__file__).resolve().parent / "browser"
 sys.path.insert(0, str(BROWSER))
@@ -36,7 +37,7 @@ def fetch(widget: Any, **request: Any) -> dict[str, Any]:
 
 def test_the_widgets_are_exported_lazily() -> None:
     assert {"TrajectoryWidget", "DebuggerWidget", "DiffWidget"} <= set(traceops_nb.__all__)
-    assert traceops_nb.TrajectoryWidget.__module__ == "traceops_nb.widgets.trajectory"
+    assert traceops_nb.TrajectoryWidget.__module__ == "traceops_nb.views.widgets.trajectory"
 
 
 def test_the_synced_payload_is_a_summary_per_step_and_the_detail_comes_on_request() -> None:

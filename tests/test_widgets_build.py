@@ -117,4 +117,5 @@ def test_the_wheel_built_from_the_sdist_contains_the_built_front_end(tmp_path: P
         for name in BUILT:
             assert f"traceops_nb/static/{name}" in names
             assert archive.read(f"traceops_nb/static/{name}").decode() == (STATIC / name).read_text()
-    assert "traceops_nb/widgets/__init__.py" in names
+    assert "traceops_nb/views/widgets/__init__.py" in names
+    assert {"traceops_nb/trace/prices.yaml", "traceops_nb/views/report_page.js"} <= names  # data files moved with their stage

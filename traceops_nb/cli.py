@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
-from .cassette_file import find_cassettes, read_records
+from .cassette.file import find_cassettes, read_records
+from .cassette.interactions import Interaction
+from .cassette.redact import REQUEST_HEADERS, RESPONSE_HEADERS, Redactor, find_key_like
+from .engine.importing import import_cassette
 from .errors import CassetteError
-from .importers import cmd_import, import_arguments
-from .interactions import Interaction
-from .redact import REQUEST_HEADERS, RESPONSE_HEADERS, Redactor, find_key_like
 from .trace import Event, Trace, as_trace
 
 PROG = "traceops-nb"
@@ -145,9 +145,8 @@ def _inspect_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from .display import plain_text
-    from .widgets.fallback import describe
-    from .widgets.payload import step_columns, step_detail, totals
+    from .views.steps import describe, step_columns, step_detail, totals
+    from .views.text import plain_text
 
     trace = _cassette(args.path)
     if args.json:
@@ -168,7 +167,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _diff_arguments(parser: argparse.ArgumentParser) -> None:
-    from .diff import CATEGORIES
+    from .analysis.diff import CATEGORIES
 
     parser.add_argument("old", help="the earlier run's cassette")
     parser.add_argument("new", help="the later run's cassette")
@@ -184,7 +183,7 @@ def _diff_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from .diff import diff_traces
+    from .analysis.diff import diff_traces
 
     diff = diff_traces(_cassette(args.old), _cassette(args.new), ignore=args.ignore)
     if args.json:
@@ -212,7 +211,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         _require_pyarrow()
         if not args.output:
             raise CliError("parquet is binary: give the file to write with -o FILE.parquet")
-    from .frame import to_dataframe
+    from .analysis.frame import to_dataframe
 
     frame = to_dataframe(_cassettes(args.paths))
     if kind == "parquet":
@@ -257,7 +256,7 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .html_report import report
+    from .views.report import report
 
     paths = _cassettes(args.paths)
     if not paths:
@@ -550,8 +549,8 @@ def cmd_debug(args: argparse.Namespace) -> int:
 
 def debug_session(trace: Trace, commands: TextIO, *, title: str, start: int = 0) -> int:
     """Shows a step in full, then reads a command per line (n, p, g N, f, l, q) until q or the end of input."""
-    from .display import totals_line
-    from .widgets.fallback import describe
+    from .views.steps import describe
+    from .views.text import totals_line
 
     events, last = trace.events, len(trace.events) - 1
     step = max(0, min(start, last))
@@ -601,6 +600,29 @@ def _debug_command(command: str, step: int, last: int) -> tuple[int | None, str 
     return step, f"unknown command {command!r}: {DEBUG_HELP}"
 
 
+# -- import ----------------------------------------------------------
+
+
+def _import_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="SRC", help="a TraceOps 0.5 cassette or a VCR.py cassette")
+    parser.add_argument("-o", "--output", metavar="DEST", required=True, help="the traceops_nb cassette to write")
+    parser.add_argument("--force", action="store_true", help="replace DEST if it exists")
+    parser.add_argument(
+        "--redact", metavar="PATTERN", action="append", default=[], help="a regex to scrub as well (repeatable)"
+    )
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    source, target = Path(args.source), Path(args.output)
+    if not source.is_file():
+        raise FileNotFoundError(f"{source} does not exist: give the path of a TraceOps or VCR.py cassette")
+    if target.exists() and not args.force:
+        raise FileExistsError(f"{target} exists; pass --force to replace it")
+    trace = import_cassette(source, target, redact=args.redact)
+    print(f"{source} → {target}: {trace.total_llm_calls} LLM calls, {trace.total_tool_calls} tool calls")
+    return 0
+
+
 # -- the command line ---------------------------------------------------------------------------------------
 
 SUBCOMMANDS: list[Subcommand] = [
@@ -613,7 +635,7 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand("validate", "schema and secrets check (exit status 1 on a problem)", _validate_arguments, cmd_validate),
     Subcommand("prune", "delete cassettes older than an age", _prune_arguments, cmd_prune),
     Subcommand("debug", "step through a trace in the terminal", _debug_arguments, cmd_debug),
-    Subcommand("import", "a TraceOps 0.5 or VCR.py cassette as a traceops_nb cassette", import_arguments, cmd_import),
+    Subcommand("import", "a TraceOps 0.5 or VCR.py cassette as a traceops_nb cassette", _import_arguments, cmd_import),
 ]
 
 

@@ -1,4 +1,5 @@
-"""The two-layer patch: layer A knows which SDK call is in flight, layer B sees its bytes.
+"""Stage 2, intercept: the two-layer patch: layer A knows which SDK call is in flight, layer B sees its bytes.
+May import errors and cassette.
 
 Patches are installed once, at class level (clients created before a session began are covered),
 and dispatch on the active session, so nesting, threads and asyncio.gather behave.

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..interactions import Interaction
-    from ..session import Session
+    from ..cassette.interactions import Interaction
+    from ..engine.session import Session
 
 _session: ContextVar[Session | None] = ContextVar("traceops_nb_session", default=None)
 _call: ContextVar[Call | None] = ContextVar("traceops_nb_call", default=None)

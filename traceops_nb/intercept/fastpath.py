@@ -25,11 +25,10 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel
 
-from ..interactions import Interaction, Request
-from ..matching import BEHAVIOUR_HEADERS
-from ..playback import http_response
-from ..sse import event_data, render_events
+from ..cassette.interactions import BEHAVIOUR_HEADERS, Interaction, Request
+from ..cassette.sse import event_data, render_events
 from . import context
+from .transport import http_response
 
 MISS = object()
 RAW_RESPONSE_HEADER = "x-stainless-raw-response"

@@ -11,6 +11,7 @@ import functools
 import importlib
 from typing import Any
 
+from ..cassette.interactions import Interaction
 from . import context
 from .direct import direct_call
 
@@ -83,3 +84,15 @@ def _async_send(original: Any, response_class: type) -> Any:
         return response
 
     return send
+
+
+def http_response(interaction: Interaction, request: Any, response_class: type, stream: Any = None) -> Any:
+    """A new httpx / httpx2 Response built from the cassette, for the SDK to parse as a real one; its body
+    is `stream` when given (an httpx byte stream), else the recorded content."""
+    recorded = interaction.response
+    headers = dict(recorded.headers)
+    if recorded.status >= 400:
+        headers["x-should-retry"] = "false"  # the recorded answer is final: no back-off, no retry
+    if stream is not None:
+        return response_class(recorded.status, headers=headers, stream=stream, request=request)
+    return response_class(recorded.status, headers=headers, content=recorded.content(), request=request)

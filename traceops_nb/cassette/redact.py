@@ -1,0 +1,82 @@
+"""Secrets never reach disk: allow-listed headers, environment secrets scrubbed, key-like strings refused.
+
+Defaults are always on; user patterns add to them, never replace them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .interactions import BEHAVIOUR_HEADERS
+
+# Response headers worth keeping: what the SDKs read (request ids, retry hints) and the content type.
+RESPONSE_HEADERS = frozenset(
+    {"content-type", "x-request-id", "request-id", "x-should-retry", "retry-after", "openai-version"}
+)
+REQUEST_HEADERS = BEHAVIOUR_HEADERS
+SECRET_ENV_SUFFIXES = ("KEY", "TOKEN", "SECRET")
+MIN_SECRET_LENGTH = 8  # shorter values ("1", "true") would scrub ordinary text
+
+KEY_LIKE = re.compile(
+    r"(?<![A-Za-z0-9])(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|Bearer\s+[A-Za-z0-9._~+/=-]{16,})"
+)
+
+
+def keep_headers(headers: Iterable[tuple[str, str]], allowed: frozenset[str]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers if name.lower() in allowed}
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Replaces secret values (from the environment, or user patterns) inside any JSON-like value."""
+
+    secrets: tuple[tuple[str, str], ...]  # (value, placeholder), longest first
+    patterns: tuple[re.Pattern[str], ...] = ()
+
+    @classmethod
+    def from_environment(cls, patterns: Iterable[str | re.Pattern[str]] = ()) -> Redactor:
+        found = [
+            (value, f"<redacted:{name}>")
+            for name, value in os.environ.items()
+            if name.upper().endswith(SECRET_ENV_SUFFIXES) and len(value) >= MIN_SECRET_LENGTH
+        ]
+        found.sort(key=lambda pair: -len(pair[0]))
+        compiled = tuple(re.compile(p) if isinstance(p, str) else p for p in patterns)
+        return cls(tuple(found), compiled)
+
+    def touches(self, text: str) -> bool:
+        return any(value in text for value, _ in self.secrets) or any(p.search(text) for p in self.patterns)
+
+    def scrub(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self._scrub_text(value)
+        if isinstance(value, dict):
+            return {key: self.scrub(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.scrub(item) for item in value]
+        return value
+
+    def _scrub_text(self, text: str) -> str:
+        for secret, placeholder in self.secrets:
+            if secret in text:
+                text = text.replace(secret, placeholder)
+        for pattern in self.patterns:
+            text = pattern.sub("<redacted>", text)
+        return text
+
+
+def find_key_like(value: Any, path: str = "") -> Iterator[str]:
+    """Where in value something still looks like a credential, as `path: sk-abc…`."""
+    if isinstance(value, str):
+        for match in KEY_LIKE.finditer(value):
+            yield f"{path or '(top)'}: {match.group()[:10]}…"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from find_key_like(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from find_key_like(item, f"{path}[{index}]")

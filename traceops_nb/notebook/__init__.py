@@ -1,0 +1,1 @@
+"""Stage 7, notebook: the IPython magics and baselines (the regression loop). May import every stage below it."""
