@@ -339,7 +339,7 @@ class FakeLLMServer:
             reply.headers["retry-after-ms"] = "10"
             return reply
         routes = ANTHROPIC_ROUTES if anthropic else OPENAI_ROUTES
-        route = routes.get(path) if method == "POST" else None
+        route = routes.get(path) or (None if anthropic else azure_route(path)) if method == "POST" else None
         if route is None:
             return error_reply(anthropic, 404, f"Invalid URL ({method} {path})")
         status = TRIGGER_STATUSES.get(str(body.get("model")))
@@ -735,6 +735,30 @@ OPENAI_ROUTES = {
     "/v1/completions": completions,
 }
 ANTHROPIC_ROUTES = {"/v1/messages": messages, "/v1/messages/count_tokens": count_tokens}
+
+
+# --------------------------------------------------------------------------- Azure OpenAI
+
+# AzureOpenAI posts deployment operations to /openai/deployments/<name>/..., the others (Responses) to
+# /openai/..., always with an api-version query parameter; the answers are OpenAI's.
+_AZURE_PATH = re.compile(r"^/openai(?:/deployments/[^/]+)?(/.+)$")
+
+
+def azure_route(path: str) -> Any:
+    match = _AZURE_PATH.match(path)
+    return OPENAI_ROUTES.get("/v1" + match.group(1)) if match else None
+
+
+def moderations(server: FakeLLMServer, body: JSON) -> Reply:
+    """An operation the trace does not read: nothing flagged."""
+    raw = body.get("input")
+    inputs = raw if isinstance(raw, list) else [raw]
+    result = {"flagged": False, "categories": {}, "category_scores": {}, "category_applied_input_types": {}}
+    body = {"id": server.next_id("modr-fake-"), "model": body.get("model"), "results": [result] * len(inputs)}
+    return Reply(body=body)
+
+
+OPENAI_ROUTES["/v1/moderations"] = moderations
 
 
 # --------------------------------------------------------------------------- HTTP plumbing

@@ -110,10 +110,15 @@ class Interaction:
     first_byte_ms: float | None = None  # streams: until the first chunk
     cost_usd: float | None = None  # computed when recorded, so a budget does not move with prices
     replayed: bool = False  # True when this session served it from a cassette (never stored)
+    # The SDK operation the call was made for ("chat.completions", "responses", …), named from the resource
+    # method's own path when recorded; None in cassettes older than it, where the request path tells.
+    operation: str | None = None
 
     def to_dict(self) -> dict[str, JSON]:
-        out: dict[str, JSON] = {
-            "provider": self.provider,
+        out: dict[str, JSON] = {"provider": self.provider}
+        if self.operation is not None:
+            out["operation"] = self.operation
+        out |= {
             "request": self.request.to_dict(),
             "response": self.response.to_dict(),
             "stream": self.stream,
@@ -139,6 +144,7 @@ class Interaction:
             duration_ms=float(data.get("duration_ms") or 0.0),
             first_byte_ms=float(first_byte) if first_byte is not None else None,
             cost_usd=float(cost) if cost is not None else None,
+            operation=str(data["operation"]) if data.get("operation") is not None else None,
         )
 
 

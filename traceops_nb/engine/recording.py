@@ -51,6 +51,7 @@ def capture(
     *,
     is_async: bool,
     on_complete: Callable[[Interaction], None] | None = None,
+    operation: str | None = None,
 ) -> Interaction:
     """Start the interaction from the response head; its body is filled in as the SDK reads it.
 
@@ -66,6 +67,7 @@ def capture(
         ),
         stream=is_stream,
         started_at=started_at,
+        operation=operation,
     )
     if hasattr(response, "_content"):  # already read (the SDK sent stream=False)
         store_body(interaction, response.content)

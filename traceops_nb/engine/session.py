@@ -24,7 +24,14 @@ from .modes import RecordMode, ResolvedMode, resolve_mode
 from .playback import Playback, ToolPlayback
 from .recording import capture, now_iso, request_record
 
-PLACEHOLDER_KEYS = {"OPENAI_API_KEY": "traceops-replay-placeholder", "ANTHROPIC_API_KEY": "traceops-replay-placeholder"}
+PLACEHOLDER_KEYS = {
+    "OPENAI_API_KEY": "traceops-replay-placeholder",
+    "ANTHROPIC_API_KEY": "traceops-replay-placeholder",
+    "AZURE_OPENAI_API_KEY": "traceops-replay-placeholder",
+    # AzureOpenAI() also insists on an endpoint; its host is never matched (a .invalid name never resolves).
+    # Not OPENAI_API_VERSION: it is sent as the api-version parameter and matched, so a made-up one would miss.
+    "AZURE_OPENAI_ENDPOINT": "https://replay.traceops.invalid",
+}
 
 # Called with every session as it ends (its trace is then final). The pytest `budget` marker collects
 # the sessions a test ran this way (traceops_nb/budget_plugin.py). Append and remove callables freely.
@@ -266,6 +273,7 @@ class Exchange:
             self.started_at,
             is_async=is_async,
             on_complete=price_interaction,  # cost at record time, stored in the cassette
+            operation=self.call.operation,
         )
         return response
 

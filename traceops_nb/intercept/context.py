@@ -28,6 +28,7 @@ class Call:
     provider: str
     http_client: Any  # the SDK client's own httpx / httpx2 client: only its traffic is ours
     base_path: str  # the path part of the SDK's base URL, stripped from request paths
+    operation: str | None = None  # what the SDK's resource method asked for: "chat.completions", "responses", …
     last_attempt: Interaction | None = None
 
 

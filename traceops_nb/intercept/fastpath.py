@@ -218,21 +218,69 @@ def _request_record(client: Any, options: Any, base_path: str) -> Request | None
         body = {**(body or {}), **extra}
     if body is not None:
         body = json.loads(_sdk_json_dumps(client)(body))
-    path, _, raw_query = options.url.partition("?")
-    if "://" in path:
-        return None  # an absolute URL: only the full path knows how it relates to the base URL
-    path = "/" + path.lstrip("/")
-    if base_path and path.startswith(base_path + "/"):
-        path = path[len(base_path) :]
-    query = dict(parse_qsl(raw_query, keep_blank_values=True))
-    params = {**client.default_query, **(options.params or {})}
-    if params:
-        query.update((str(k), str(v)) for k, v in dict(client.qs.stringify(params)).items())
+    if _rewrites_urls(type(client)):  # type: ignore[arg-type]
+        path, query = _built_path_and_query(client, options, base_path)
+    else:
+        path, _, raw_query = options.url.partition("?")
+        if "://" in path:
+            return None  # an absolute URL: only the full path knows how it relates to the base URL
+        path = "/" + path.lstrip("/")
+        if base_path and path.startswith(base_path + "/"):
+            path = path[len(base_path) :]
+        query = _query(client, options.params, raw_query)
     # Behaviour headers the caller set; any the SDK adds itself only make this path miss, never
     # match wrongly, and the full path then decides.
     headers = {**getattr(client, "_custom_headers", {}), **(options.headers or {})}
     behaviour = {str(k).lower(): str(v) for k, v in headers.items() if str(k).lower() in BEHAVIOUR_HEADERS}
     return Request(method=options.method.upper(), path=path, query=query, headers=behaviour, body=body)
+
+
+@functools.lru_cache(maxsize=16)
+def _rewrites_urls(client_type: type) -> bool:
+    """Whether the client moves URLs when it builds a request (AzureOpenAI: under /deployments/<model>, or
+    outside a deployment's base path); its own request building then says where a call goes."""
+    base = importlib.import_module(f"{client_type.__module__.split('.')[0]}._base_client").BaseClient
+    return any(getattr(client_type, name) is not getattr(base, name) for name in ("_build_request", "_prepare_url"))
+
+
+def _built_path_and_query(client: Any, options: Any, base_path: str) -> tuple[str, dict[str, str]]:
+    """Path and query of the request the client builds, as the full path records them."""
+    url = client._build_request(options).url
+    path = url.path
+    if base_path and path.startswith(base_path):
+        path = path[len(base_path) :] or "/"
+    return path, dict(url.params.items())
+
+
+def _query(client: Any, call_params: Any, raw_query: str) -> dict[str, str]:
+    """The query as the SDK sends it: the URL's own parameters, overridden key by key by the client's
+    default query and the call's params (flattened by the client's own Querystring), first value per key
+    as the full path records it."""
+    is_given = _sdk_is_given(client)
+    params = {k: v for k, v in {**client.default_query, **(call_params or {})}.items() if is_given(v)}
+    query = _first_values(parse_qsl(raw_query, keep_blank_values=True))
+    if params:
+        query.update(_first_values(client.qs.stringify_items(params)))
+    return query
+
+
+def _first_values(pairs: Any) -> dict[str, str]:
+    first: dict[str, str] = {}
+    for key, value in pairs:
+        first.setdefault(str(key), str(value))
+    return first
+
+
+@functools.lru_cache(maxsize=8)
+def _sdk_is_given_for(module_name: str) -> Any:
+    try:
+        return importlib.import_module(f"{module_name}._utils").is_given
+    except (ImportError, AttributeError):
+        return lambda value: True
+
+
+def _sdk_is_given(client: Any) -> Any:
+    return _sdk_is_given_for(type(client).__module__.split(".")[0])
 
 
 @functools.lru_cache(maxsize=8)
