@@ -18,6 +18,7 @@ from .engine.importing import import_cassette
 from .engine.modes import RecordMode
 from .engine.session import Recorder, Replayer, Session, cassette, load_cassette, save_cassette
 from .engine.tools import record_decision, record_tool_call, tool
+from .engine.volatile import DEFAULT_IGNORED_FIELDS, VolatileField
 from .errors import (
     BaselineNotFoundError,
     CassetteError,
@@ -91,6 +92,7 @@ def load_ipython_extension(ipython: object) -> None:
 
 
 __all__ = [
+    "DEFAULT_IGNORED_FIELDS",
     "BaselineNotFoundError",
     "CassetteError",
     "CassetteExhaustedError",
@@ -116,6 +118,7 @@ __all__ = [
     "Trace",
     "TraceDiff",
     "TrajectoryWidget",
+    "VolatileField",
     "assert_trace_unchanged",
     "assertions",
     "baseline",

@@ -30,8 +30,8 @@ def canonical(value: Any) -> str:
 
 def without_fields(body: Any, ignore: Sequence[str]) -> Any:
     """A copy of body without the dotted paths in ignore ("metadata.user_id", "messages.0.name")."""
-    if not isinstance(body, dict):
-        return body
+    if not isinstance(body, dict) or not any(_present(body, path.split(".")) for path in ignore):
+        return body  # nothing to drop (the usual case): no copy
     pruned = json.loads(json.dumps(body))
     for path in ignore:
         _drop(pruned, path.split("."))
@@ -48,6 +48,15 @@ def _drop(node: Any, parts: list[str]) -> None:
             _drop(node[head], rest)
         else:
             del node[head]
+
+
+def _present(node: Any, parts: list[str]) -> bool:
+    head, rest = parts[0], parts[1:]
+    if isinstance(node, list):
+        return bool(rest) and any(_present(child, rest) for child in _list_items(node, head))
+    if isinstance(node, dict) and head in node:
+        return _present(node[head], rest) if rest else True
+    return False
 
 
 def _list_items(items: list[Any], selector: str) -> list[Any]:

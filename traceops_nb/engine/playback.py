@@ -11,8 +11,9 @@ from typing import Any
 
 from ..cassette.interactions import Interaction, Request, ToolRecord, to_json
 from ..errors import CassetteExhaustedError, CassetteMismatchError, CassetteUnusedError
-from .matching import MatchKey, canonical, differences, request_key
+from .matching import MatchKey, canonical, differences, request_key, without_fields
 from .modes import ENV_VAR, ResolvedMode
+from .volatile import generated_hint
 
 
 class Playback:
@@ -99,8 +100,16 @@ class Playback:
             lines.extend(f"  {line}" for line in diff[:12])
             if len(diff) > 12:
                 lines.append(f"  … and {len(diff) - 12} more")
+            hint = generated_hint(self._matched_part(self.interactions[index].request), self._matched_part(request))
+            if hint:  # re-recording cannot fix a difference the next run makes again
+                return CassetteMismatchError("\n".join([*lines, *hint]))
         lines.append(self._fix())
         return CassetteMismatchError("\n".join(lines))
+
+    def _matched_part(self, request: Request) -> Request:
+        """The request without its ignored fields: differences in those are not why it missed."""
+        body = without_fields(request.body, self.ignore)
+        return request if body is request.body else replace(request, body=body)
 
     def _exhausted(self, provider: str, request: Request, count: int) -> CassetteExhaustedError:
         return CassetteExhaustedError(
@@ -114,7 +123,7 @@ class Playback:
         for i, recorded in enumerate(self.interactions):
             if recorded.provider != provider:
                 continue
-            diff = differences(recorded.request, request)
+            diff = differences(self._matched_part(recorded.request), self._matched_part(request))
             rank = (len(diff) + (100 if recorded.request.path != request.path else 0), int(self.played[i]), i)
             if best is None or rank < best[:3]:
                 best = (*rank, diff)

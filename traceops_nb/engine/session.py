@@ -23,6 +23,7 @@ from ..trace.pricing import price_interaction
 from .modes import RecordMode, ResolvedMode, resolve_mode
 from .playback import Playback, ToolPlayback
 from .recording import capture, now_iso, request_record
+from .volatile import ignored_fields
 
 PLACEHOLDER_KEYS = {
     "OPENAI_API_KEY": "traceops-replay-placeholder",
@@ -49,6 +50,7 @@ class Session:
         allow_repeats: bool = False,
         strict: bool = False,
         ignore_fields: Sequence[str] = (),
+        keep_fields: Sequence[str] = (),
         redact: Iterable[str] = (),
         keep_partial: bool = False,
     ) -> None:
@@ -56,7 +58,8 @@ class Session:
         self.mode = mode
         self.allow_repeats = allow_repeats
         self.strict = strict
-        self.ignore_fields = tuple(ignore_fields)
+        # Body fields left out of matching: the documented per-run ones (engine/volatile.py), less keep_fields.
+        self.ignore_fields = ignored_fields(ignore_fields, keep_fields)
         self.redact_patterns = tuple(redact)
         self.keep_partial = keep_partial
         # Replay short-cuts the SDK's request building (see intercept/fastpath.py); 0 turns that off.
