@@ -41,6 +41,8 @@ def _start(client: Any, provider: str) -> tuple[context.Call, object] | None:
     session = context.active_session()
     if session is None:
         return None
+    if session.replaying:  # a fast replay builds no http request: its client's credentials are learnt here
+        session.learn_client(client)
     base_path = client.base_url.path.rstrip("/")
     call = context.Call(session, provider, client._client, base_path)
     return call, context.begin_call(call)
