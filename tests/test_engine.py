@@ -96,7 +96,11 @@ def test_calls_from_threads_started_inside_are_recorded(server: FakeLLMServer, c
 
 def test_other_http_traffic_passes_untouched_and_is_reported(server: FakeLLMServer, cassette_path: Path) -> None:
     url = server.openai_base_url + "/chat/completions"
-    with pytest.warns(UnrecordedTrafficWarning) as warned, Recorder(cassette_path) as recorder, httpx2.Client() as plain:
+    with (
+        pytest.warns(UnrecordedTrafficWarning) as warned,
+        Recorder(cassette_path) as recorder,
+        httpx2.Client() as plain,
+    ):
         status = plain.post(url, json={"model": GPT, "messages": user("x")})
     assert status.status_code == 200
     assert recorder.trace.interactions == []
