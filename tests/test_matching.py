@@ -39,7 +39,7 @@ def test_a_changed_request_is_a_mismatch_with_a_field_diff(
     change: dict[str, Any], expected_line: str, server: FakeLLMServer, cassette_path: Path
 ) -> None:
     client = record(server, cassette_path, BASE)
-    with Replayer(cassette_path), pytest.raises(CassetteMismatchError) as caught:
+    with pytest.raises(CassetteMismatchError) as caught, Replayer(cassette_path):
         client.chat.completions.create(**{**BASE, **change})
     message = str(caught.value)
     assert str(cassette_path) in message
@@ -56,10 +56,9 @@ def test_identical_requests_replay_in_recorded_order_each_once(server: FakeLLMSe
         second = client.chat.completions.create(model=GPT, messages=user("same"))
     assert first.id != second.id
     server.stop()
-    with Replayer(cassette_path):
+    with pytest.raises(CassetteExhaustedError) as caught, Replayer(cassette_path):
         ids = [client.chat.completions.create(model=GPT, messages=user("same")).id for _ in range(2)]
-        with pytest.raises(CassetteExhaustedError) as caught:
-            client.chat.completions.create(model=GPT, messages=user("same"))
+        client.chat.completions.create(model=GPT, messages=user("same"))
     assert ids == [first.id, second.id]
     assert "2 recorded, 2 played" in str(caught.value) and "allow_repeats=True" in str(caught.value)
 
@@ -95,7 +94,7 @@ def test_differences_lists_added_and_removed_fields() -> None:
 
 def test_mismatch_names_the_closest_request_among_many(server: FakeLLMServer, cassette_path: Path) -> None:
     client = record(server, cassette_path, *({"model": GPT, "messages": user(f"question {n}")} for n in range(5)))
-    with Replayer(cassette_path), pytest.raises(CassetteMismatchError) as caught:
+    with pytest.raises(CassetteMismatchError) as caught, Replayer(cassette_path):
         client.chat.completions.create(model=GPT, messages=[*user("question 3"), {"role": "user", "content": "more"}])
     assert "Closest recorded request (#3, not yet played)" in str(caught.value)
     assert 'messages[1]: added {"content": "more", "role": "user"}' in str(caught.value)

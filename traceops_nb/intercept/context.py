@@ -40,6 +40,12 @@ def active_session() -> Session | None:
         return _entered[-1] if _entered else None
 
 
+def own_session() -> Session | None:
+    """The session this context entered (or inherited, as tasks do), without the fallback of other threads."""
+    session = _session.get()
+    return session if session is not None and session.active else None
+
+
 def enter(session: Session) -> object:
     with _entered_lock:
         _entered.append(session)

@@ -42,6 +42,8 @@ def _start(client: Any, provider: str, options: Any) -> tuple[context.Call, obje
     session = context.active_session()
     if session is None:
         return None
+    if session.replaying:  # a fast replay builds no http request: its client's credentials are learnt here
+        session.learn_client(client)
     base_path = client.base_url.path.rstrip("/")
     call = context.Call(session, provider, client._client, base_path, operation=operation_name(options.url))
     return call, context.begin_call(call)

@@ -63,7 +63,12 @@ def _sync_send(original: Any, response_class: type) -> Any:
         exchange = call.session.begin_exchange(call, request, response_class)
         if exchange.response is not None:
             return exchange.response
-        response = exchange.capture(original(self, request, **kwargs), is_async=False)
+        token = context.begin_call(call) if direct else None  # in flight: its connection is an SDK call's
+        try:
+            response = exchange.capture(original(self, request, **kwargs), is_async=False)
+        finally:
+            if token is not None:
+                context.end_call(token)
         _captured(call, direct)
         return response
 
@@ -79,7 +84,12 @@ def _async_send(original: Any, response_class: type) -> Any:
         exchange = call.session.begin_exchange(call, request, response_class)
         if exchange.response is not None:
             return exchange.response
-        response = exchange.capture(await original(self, request, **kwargs), is_async=True)
+        token = context.begin_call(call) if direct else None
+        try:
+            response = exchange.capture(await original(self, request, **kwargs), is_async=True)
+        finally:
+            if token is not None:
+                context.end_call(token)
         _captured(call, direct)
         return response
 
