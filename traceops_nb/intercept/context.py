@@ -30,6 +30,10 @@ class Call:
     base_path: str  # the path part of the SDK's base URL, stripped from request paths
     last_attempt: Interaction | None = None
 
+    def owns(self, client: Any) -> bool:
+        """Whether this http client's traffic is the call's."""
+        return client is self.http_client
+
 
 def active_session() -> Session | None:
     session = _session.get()
