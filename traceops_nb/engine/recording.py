@@ -13,7 +13,7 @@ from typing import Any
 
 from ..cassette.bodies import decode_body, store_body
 from ..cassette.interactions import Interaction, Request, Response
-from ..cassette.redact import REQUEST_HEADERS, RESPONSE_HEADERS, keep_headers
+from ..cassette.redact import REQUEST_HEADERS, keep_headers, redact_query, response_headers
 from ..cassette.sse import SSEParser
 
 
@@ -31,7 +31,7 @@ def request_record(request: Any, base_path: str) -> Request:
     return Request(
         method=request.method,
         path=path,
-        query=dict(url.params.items()),
+        query=redact_query(url.params.items()),
         headers=keep_headers(request.headers.items(), REQUEST_HEADERS),
         body=body,
         body_text=body_text,
@@ -63,7 +63,7 @@ def capture(
         provider=provider,
         request=record,
         response=Response(
-            status=response.status_code, headers=keep_headers(response.headers.items(), RESPONSE_HEADERS)
+            status=response.status_code, headers=keep_headers(response.headers.items(), response_headers(provider))
         ),
         stream=is_stream,
         started_at=started_at,

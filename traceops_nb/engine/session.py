@@ -42,7 +42,21 @@ PLACEHOLDER_KEYS = {
     # AzureOpenAI() also insists on an endpoint; its host is never matched (a .invalid name never resolves).
     # Not OPENAI_API_VERSION: it is sent as the api-version parameter and matched, so a made-up one would miss.
     "AZURE_OPENAI_ENDPOINT": "https://replay.traceops.invalid",
+    "GEMINI_API_KEY": "traceops-replay-placeholder",
 }
+# A placeholder is not set while one of these is: google-genai reads GOOGLE_API_KEY first, and warns when
+# both of its variables are set.
+SAME_KEY = {"GEMINI_API_KEY": ("GOOGLE_API_KEY",)}
+
+
+def placeholders_needed() -> dict[str, str]:
+    """The placeholder keys to set now: those whose variable (or an alternative the SDK reads) is unset."""
+    return {
+        name: value
+        for name, value in PLACEHOLDER_KEYS.items()
+        if not any(os.environ.get(each) for each in (name, *SAME_KEY.get(name, ())))
+    }
+
 
 # Called with every session as it ends (its trace is then final). The pytest `budget` marker collects
 # the sessions a test ran this way (traceops_nb/budget_plugin.py). Append and remove callables freely.
@@ -338,10 +352,9 @@ class Session:
         return Request(**{**_fields(record), "body": body, "query": query})
 
     def _set_placeholder_keys(self) -> None:
-        for name, value in PLACEHOLDER_KEYS.items():
-            if not os.environ.get(name):
-                os.environ[name] = value
-                self._placeholders.append(name)
+        for name, value in placeholders_needed().items():
+            os.environ[name] = value
+            self._placeholders.append(name)
 
     def _clear_placeholder_keys(self) -> None:
         for name in self._placeholders:

@@ -31,6 +31,10 @@ class Call:
     operation: str | None = None  # what the SDK's resource method asked for: "chat.completions", "responses", …
     last_attempt: Interaction | None = None
 
+    def owns(self, client: Any) -> bool:
+        """Whether this http client's traffic is the call's."""
+        return client is self.http_client
+
 
 def active_session() -> Session | None:
     session = _session.get()

@@ -42,7 +42,7 @@ def _wrap(client_class: type, response_class: type, *, is_async: bool) -> None:
 def _our_call(client: Any, request: Any) -> tuple[context.Call | None, bool]:
     """The SDK call in flight on this client, or a provider request made without an SDK (direct=True)."""
     call = context.current_call()
-    if call is not None and call.http_client is client:
+    if call is not None and call.owns(client):
         return call, False
     call = direct_call(request)
     return call, call is not None
@@ -103,6 +103,13 @@ def http_response(interaction: Interaction, request: Any, response_class: type, 
     headers = dict(recorded.headers)
     if recorded.status >= 400:
         headers["x-should-retry"] = "false"  # the recorded answer is final: no back-off, no retry
+    encoding = headers.pop("content-encoding", None)  # the body is stored decoded: httpx must not decode it
     if stream is not None:
         return response_class(recorded.status, headers=headers, stream=stream, request=request)
-    return response_class(recorded.status, headers=headers, content=recorded.content(), request=request)
+    response = response_class(recorded.status, headers=headers, content=recorded.content(), request=request)
+    # The body is read now; the headers become what the server sent, for SDKs that show them (google-genai).
+    if encoding is not None:
+        response.headers["content-encoding"] = encoding
+    if "transfer-encoding" in headers and "content-length" not in headers:
+        del response.headers["content-length"]  # httpx adds one; a chunked response had none
+    return response

@@ -24,7 +24,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import display
 
 from ..engine.modes import ENV_VAR, RecordMode, resolve_mode
-from ..engine.session import PLACEHOLDER_KEYS, Session, load_cassette
+from ..engine.session import Session, load_cassette, placeholders_needed
 from ..errors import CassetteError
 from ..trace import Trace, plural
 from . import baseline
@@ -425,5 +425,5 @@ def load(shell: Any) -> None:
     shell.set_custom_exc((CassetteError,), _cassette_error_traceback)
     if resolve_mode(None, RecordMode.REWRITE).mode is RecordMode.NONE:
         # Replay-only (CI, nbval): setup cells that build clients need a key, and none is needed.
-        for name, placeholder in PLACEHOLDER_KEYS.items():
-            os.environ.setdefault(name, placeholder)
+        for name, placeholder in placeholders_needed().items():
+            os.environ[name] = placeholder
