@@ -29,6 +29,7 @@ import json
 import re
 import struct
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -244,6 +245,10 @@ class FakeLLMServer:
         self._counters: dict[str, int] = {}
         self._fail: tuple[int, int] = (0, 0)  # (status, remaining)
         self.gemini_headers: dict[str, str] = dict(GEMINI_HEADERS)  # sent with every Gemini reply
+        # Slow answers, for the tests of replay at the recorded pace: seconds before a JSON body or a
+        # stream's first event, and between a stream's events.
+        self.first_delay = 0.0
+        self.event_delay = 0.0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -813,6 +818,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_json(self, body: Any) -> None:
         data = json.dumps(body).encode()
+        time.sleep(self.fake.first_delay)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
         self.end_headers()
@@ -823,7 +829,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("cache-control", "no-cache")
         self.send_header("transfer-encoding", "chunked")
         self.end_headers()
-        for event in events:
+        self.wfile.flush()
+        time.sleep(self.fake.first_delay)
+        for index, event in enumerate(events):
+            if index:
+                time.sleep(self.fake.event_delay)
             data = event.encode()
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()

@@ -24,7 +24,7 @@ from ..errors import (
     CassetteSaveError,
     UnrecordedTrafficWarning,
 )
-from ..intercept import context
+from ..intercept import context, pacing
 from ..intercept.fastpath import REPLAYED
 from ..intercept.transport import http_response
 from ..trace import Trace
@@ -79,8 +79,11 @@ class Session:
         keep_partial: bool = False,
         block_network: bool = True,
         allow_hosts: Iterable[str] = (),
+        pace: float | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else None
+        # Replayed calls take their recorded time × pace (0: as fast as possible); see intercept/pacing.py.
+        self.pace = pacing.resolve_pace(pace)
         self.mode = mode
         self.allow_repeats = allow_repeats
         self.strict = strict
@@ -120,7 +123,7 @@ class Session:
         if self._playback is not None:
             played = self.play(call.provider, record, miss_ok=self._can_record)
             if played is not None:
-                response = http_response(played, request, response_class)
+                response = http_response(played, request, response_class, clock=pacing.clock(self.pace))
                 setattr(response, REPLAYED, True)
                 return Exchange(call, record, response=response)
         return Exchange(call, record)

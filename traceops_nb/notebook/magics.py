@@ -94,6 +94,12 @@ class TraceopsMagics(Magics):
     @argument("--as", dest="name", default=None, help="bind the trace to this variable")
     @argument("--quiet", action="store_true", help="do not show the trace after the cell")
     @argument("--allow-repeats", action="store_true", help="serve the last answer again for repeated identical calls")
+    @argument(
+        "--pace",
+        type=float,
+        default=None,
+        help="replay at the recorded pace × this (1: as recorded, 0.5: twice as fast; default 0: at once)",
+    )
     @cell_magic
     def replay(self, line: str, cell: str) -> None:
         """Run the cell with every OpenAI and Anthropic SDK call answered from a cassette.
@@ -258,7 +264,9 @@ class _CellRun:
         else:
             from ..engine.modes import ResolvedMode
 
-            session = Session(path, ResolvedMode(RecordMode.NONE, "%%replay"), allow_repeats=args.allow_repeats)
+            session = Session(
+                path, ResolvedMode(RecordMode.NONE, "%%replay"), allow_repeats=args.allow_repeats, pace=args.pace
+            )
         run = cls(session, path, args.name, args.quiet)
         session.__enter__()
         if getattr(args, "compare", False):
