@@ -27,6 +27,7 @@ from .errors import (
     CassetteNotFoundError,
     CassetteSecretError,
     CassetteUnusedError,
+    UnrecordedCallError,
 )
 from .notebook import baseline
 from .notebook.baseline import compare
@@ -116,6 +117,7 @@ __all__ = [
     "Trace",
     "TraceDiff",
     "TrajectoryWidget",
+    "UnrecordedCallError",
     "assert_trace_unchanged",
     "assertions",
     "baseline",

@@ -54,3 +54,7 @@ class CassetteSecretError(CassetteError):
 
 class BaselineNotFoundError(CassetteNotFoundError):
     """accept, rollback or compare was asked for, but the cassette has no baseline beside it."""
+
+
+class UnrecordedCallError(CassetteError):
+    """While replaying only, an SDK call was made outside any cassette: stopped before the network."""

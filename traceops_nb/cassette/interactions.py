@@ -110,6 +110,7 @@ class Interaction:
     first_byte_ms: float | None = None  # streams: until the first chunk
     cost_usd: float | None = None  # computed when recorded, so a budget does not move with prices
     replayed: bool = False  # True when this session served it from a cassette (never stored)
+    cell: str | None = None  # notebook mode: the cell that made the call (its id, or "#N": the Nth cell run)
 
     def to_dict(self) -> dict[str, JSON]:
         out: dict[str, JSON] = {
@@ -124,6 +125,8 @@ class Interaction:
             out["first_byte_ms"] = round(self.first_byte_ms, 3)
         if self.cost_usd is not None:
             out["cost_usd"] = self.cost_usd
+        if self.cell is not None:
+            out["cell"] = self.cell
         return out
 
     @classmethod
@@ -139,6 +142,7 @@ class Interaction:
             duration_ms=float(data.get("duration_ms") or 0.0),
             first_byte_ms=float(first_byte) if first_byte is not None else None,
             cost_usd=float(cost) if cost is not None else None,
+            cell=_cell(data),
         )
 
 
@@ -161,6 +165,7 @@ class ToolRecord:
     started_at: str = ""
     duration_ms: float = 0.0
     replayed: bool = False  # True when served from a cassette instead of running (never stored)
+    cell: str | None = None  # notebook mode: the cell that made it, as for Interaction
 
     def to_dict(self) -> dict[str, JSON]:
         out: dict[str, JSON] = {"kind": self.kind, "name": self.name, "input": self.input, "output": self.output}
@@ -168,6 +173,8 @@ class ToolRecord:
             out["error"] = self.error
         out["started_at"] = self.started_at
         out["duration_ms"] = round(self.duration_ms, 3)
+        if self.cell is not None:
+            out["cell"] = self.cell
         return out
 
     @classmethod
@@ -184,7 +191,14 @@ class ToolRecord:
             error=str(error) if error is not None else None,
             started_at=str(data.get("started_at") or ""),
             duration_ms=float(data.get("duration_ms") or 0.0),
+            cell=_cell(data),
         )
+
+
+def _cell(data: dict[str, JSON]) -> str | None:
+    """Optional: cassettes recorded outside notebook mode, and older ones, have none."""
+    cell = data.get("cell")
+    return None if cell is None else str(cell)
 
 
 Record = Interaction | ToolRecord  # one entry of a cassette's ordered interactions list

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 from . import context, fastpath, params
 
 SDK_MODULES = {"openai": "openai._base_client", "anthropic": "anthropic._base_client"}
 _MARK = "__traceops_nb__"
+
+# Called with (provider, the SDK's request options) when an SDK call starts with no session active. It may
+# raise to stop the call before the SDK builds a request, retries or connects: the notebook stage sets it
+# while replaying only, where such a call could only fail after the SDK's retries.
+no_session_hook: Callable[[str, Any], None] | None = None
 
 
 def install() -> None:
@@ -37,9 +43,11 @@ def _wrap(client_class: type, provider: str, *, is_async: bool) -> None:
     client_class.request = wrapper  # type: ignore[attr-defined]
 
 
-def _start(client: Any, provider: str) -> tuple[context.Call, object] | None:
+def _start(client: Any, provider: str, options: Any) -> tuple[context.Call, object] | None:
     session = context.active_session()
     if session is None:
+        if no_session_hook is not None:
+            no_session_hook(provider, options)
         return None
     base_path = client.base_url.path.rstrip("/")
     call = context.Call(session, provider, client._client, base_path)
@@ -55,7 +63,7 @@ def _finish(call: context.Call, token: object) -> None:
 def _sync_request(original: Any, provider: str) -> Any:
     @functools.wraps(original)
     def request(self: Any, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None) -> Any:
-        started = _start(self, provider)
+        started = _start(self, provider, options)
         if started is None:
             return original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
         call, token = started
@@ -73,7 +81,7 @@ def _sync_request(original: Any, provider: str) -> Any:
 def _async_request(original: Any, provider: str) -> Any:
     @functools.wraps(original)
     async def request(self: Any, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None) -> Any:
-        started = _start(self, provider)
+        started = _start(self, provider, options)
         if started is None:
             return await original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
         call, token = started
