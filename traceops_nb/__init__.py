@@ -28,6 +28,7 @@ from .errors import (
     CassetteNotFoundError,
     CassetteSecretError,
     CassetteUnusedError,
+    UnrecordedCallError,
 )
 from .notebook import baseline
 from .notebook.baseline import compare
@@ -119,6 +120,7 @@ __all__ = [
     "TraceDiff",
     "TrajectoryWidget",
     "VolatileField",
+    "UnrecordedCallError",
     "assert_trace_unchanged",
     "assertions",
     "baseline",

@@ -206,6 +206,12 @@ class Session:
             return Trace(list(self._timeline), cassette=str(self.path) if self.path else None)
 
     @property
+    def recorded(self) -> list[Record]:
+        """The live calls, tools and decisions of this run so far, in order: what the cassette gains."""
+        with self._lock:
+            return list(self._recorded)
+
+    @property
     def recording(self) -> bool:
         """True when calls that the cassette cannot answer go to the network and are recorded."""
         return self._can_record
