@@ -116,7 +116,7 @@ def test_a_change_deep_in_a_long_prompt_and_at_the_end_of_a_system_prompt_is_sho
         client.messages.create(**asked)
     server.stop()
     changed = {**asked, "system": system.replace("English", "French"), "messages": user(long_prompt("flat"))}
-    with Replayer(cassette_path), pytest.raises(CassetteMismatchError) as caught:
+    with pytest.raises(CassetteMismatchError) as caught, Replayer(cassette_path):
         client.messages.create(**changed)
     message = str(caught.value)
     prompt_line = next(line for line in message.splitlines() if line.strip().startswith("messages[0].content"))
@@ -151,7 +151,7 @@ def test_the_advice_names_ways_that_leave_the_notebook_unchanged_before_a_one_of
     server: FakeLLMServer, cassette_path: Path
 ) -> None:
     client = record(server, cassette_path, BASE)
-    with Replayer(cassette_path), pytest.raises(CassetteMismatchError) as caught:
+    with pytest.raises(CassetteMismatchError) as caught, Replayer(cassette_path):
         client.chat.completions.create(**{**BASE, "messages": user("changed")})
     advice = str(caught.value).split("Closest recorded request", 1)[1]
     ways = ["TRACEOPS_RECORD_MODE=rewrite", "`traceops-nb record NOTEBOOK`", "`%traceops notebook --mode rewrite`"]
