@@ -69,6 +69,14 @@ class TraceopsMagics(Magics):
         action="store_true",
         help="keep the cassette that is there as <name>.baseline.yaml, then show what this run does differently",
     )
+    @argument(
+        "--ignore-field",
+        dest="ignore_fields",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="a request body field left out of matching (dotted path; repeat for more)",
+    )
     @cell_magic
     def record(self, line: str, cell: str) -> None:
         """Run the cell, recording every OpenAI and Anthropic SDK call it makes into a cassette.
@@ -94,6 +102,14 @@ class TraceopsMagics(Magics):
     @argument("--as", dest="name", default=None, help="bind the trace to this variable")
     @argument("--quiet", action="store_true", help="do not show the trace after the cell")
     @argument("--allow-repeats", action="store_true", help="serve the last answer again for repeated identical calls")
+    @argument(
+        "--ignore-field",
+        dest="ignore_fields",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="a request body field left out of matching (dotted path; repeat for more)",
+    )
     @cell_magic
     def replay(self, line: str, cell: str) -> None:
         """Run the cell with every OpenAI and Anthropic SDK call answered from a cassette.
@@ -254,11 +270,13 @@ class _CellRun:
     def start(cls, kind: str, args: Any) -> _CellRun:
         path = Path(args.path)
         if kind == "record":
-            session = Session(path, resolve_mode(args.mode, RecordMode.REWRITE), keep_partial=args.keep_partial)
+            mode = resolve_mode(args.mode, RecordMode.REWRITE)
+            session = Session(path, mode, keep_partial=args.keep_partial, ignore_fields=args.ignore_fields)
         else:
             from ..engine.modes import ResolvedMode
 
-            session = Session(path, ResolvedMode(RecordMode.NONE, "%%replay"), allow_repeats=args.allow_repeats)
+            mode = ResolvedMode(RecordMode.NONE, "%%replay")
+            session = Session(path, mode, allow_repeats=args.allow_repeats, ignore_fields=args.ignore_fields)
         run = cls(session, path, args.name, args.quiet)
         session.__enter__()
         if getattr(args, "compare", False):
