@@ -375,3 +375,14 @@ def test_an_openai_compatible_local_server_with_a_model_no_price_table_knows(
         assert pricing.recompute(trace).total_cost_usd == 0.0
     finally:
         pricing.reset_prices()
+
+
+def test_a_replay_with_no_key_turns_the_agents_sdk_trace_upload_off(
+    cassette_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SDK would upload the replayed run's trace to api.openai.com with the placeholder key."""
+    monkeypatch.delenv("OPENAI_AGENTS_DISABLE_TRACING")
+    traceops_nb.save_cassette(Trace([]), cassette_path)
+    with Replayer(cassette_path):
+        assert os.environ["OPENAI_AGENTS_DISABLE_TRACING"] == "1"
+    assert "OPENAI_AGENTS_DISABLE_TRACING" not in os.environ

@@ -32,6 +32,9 @@ PLACEHOLDER_KEYS = {
     # AzureOpenAI() also insists on an endpoint; its host is never matched (a .invalid name never resolves).
     # Not OPENAI_API_VERSION: it is sent as the api-version parameter and matched, so a made-up one would miss.
     "AZURE_OPENAI_ENDPOINT": "https://replay.traceops.invalid",
+    # The OpenAI Agents SDK uploads its traces to api.openai.com with any key it finds, a placeholder too: a
+    # replay uploads nothing (an explicit setting is kept).
+    "OPENAI_AGENTS_DISABLE_TRACING": "1",
 }
 
 # Called with every session as it ends (its trace is then final). The pytest `budget` marker collects
