@@ -26,6 +26,7 @@ from traceops_nb.cassette.file import read_records, write_interactions
 
 API_VERSION = "2025-04-01-preview"
 DEPLOYMENT = "prod-mini"
+EMBEDDER = "text-embedding-3-small"
 WEATHER_TOOL = {
     "type": "function",
     "name": "get_weather",
@@ -40,12 +41,13 @@ def azure_client(is_async: bool, **options: Any) -> Any:
 
 
 async def azure_calls(client: Any) -> list[Any]:
-    """Chat (plain and streamed) and Responses (plain and streamed) through a client without a deployment."""
+    """Chat and Responses (plain and streamed), embeddings, through a client without a deployment."""
     return [
         snap(await maybe(client.chat.completions.create(model=GPT, messages=user("azure chat")))),
         await snap_stream(await maybe(client.chat.completions.create(model=GPT, messages=user("az"), stream=True))),
         snap(await maybe(client.responses.create(model=GPT, input="azure responses"))),
         await snap_stream(await maybe(client.responses.create(model=GPT, input="azure stream", stream=True))),
+        snap(await maybe(client.embeddings.create(model=EMBEDDER, input=["azure vectors"]))),
     ]
 
 
@@ -111,17 +113,20 @@ def test_azure_chat_streams_and_responses_replay_with_no_key_and_no_endpoint(
         f"/openai/deployments/{GPT}/chat/completions",
         "/openai/responses",
         "/openai/responses",
+        f"/openai/deployments/{EMBEDDER}/embeddings",
     ]
     assert {r["query"]["api-version"] for r in server.requests} == {API_VERSION}
-    operations = ["chat.completions", "chat.completions", "responses", "responses"]
+    operations = ["chat.completions", "chat.completions", "responses", "responses", "embeddings"]
     assert [event.operation for event in replay_trace.llm_calls] == operations
     assert [event.output_text for event in trace.llm_calls] == [
         "echo: azure chat",
         "echo: az",
         "echo: azure responses",
         "echo: azure stream",
+        "",
     ]
-    assert [i.request.query for i in trace.interactions] == [{"api-version": API_VERSION}] * 4
+    assert trace.llm_calls[4].input_tokens == 2  # embeddings: usage only
+    assert [i.request.query for i in trace.interactions] == [{"api-version": API_VERSION}] * 5
     assert "AZURE_OPENAI_API_KEY" not in os.environ  # the placeholders left with the replay
 
 
