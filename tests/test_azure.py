@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,12 @@ from fakellm import FakeLLMServer
 from scenarios import GPT, maybe, snap, snap_stream, user
 
 import traceops_nb
-from traceops_nb import Recorder, Replayer
+from traceops_nb import Recorder, Replayer, Trace
 from traceops_nb.cassette.file import read_records, write_interactions
 
 API_VERSION = "2025-04-01-preview"
 DEPLOYMENT = "prod-mini"
+EMBEDDER = "text-embedding-3-small"
 WEATHER_TOOL = {
     "type": "function",
     "name": "get_weather",
@@ -39,12 +41,13 @@ def azure_client(is_async: bool, **options: Any) -> Any:
 
 
 async def azure_calls(client: Any) -> list[Any]:
-    """Chat (plain and streamed) and Responses (plain and streamed) through a client without a deployment."""
+    """Chat and Responses (plain and streamed), embeddings, through a client without a deployment."""
     return [
         snap(await maybe(client.chat.completions.create(model=GPT, messages=user("azure chat")))),
         await snap_stream(await maybe(client.chat.completions.create(model=GPT, messages=user("az"), stream=True))),
         snap(await maybe(client.responses.create(model=GPT, input="azure responses"))),
         await snap_stream(await maybe(client.responses.create(model=GPT, input="azure stream", stream=True))),
+        snap(await maybe(client.embeddings.create(model=EMBEDDER, input=["azure vectors"]))),
     ]
 
 
@@ -60,22 +63,36 @@ async def deployment_calls(client: Any) -> list[Any]:
     return [chat, snap(asked), snap(final), final.output_text, streamed]
 
 
-def record_then_replay_keyless(
-    calls: Any, make: Any, server: FakeLLMServer, path: Path, offline: Any, monkeypatch: pytest.MonkeyPatch
-) -> tuple[Any, traceops_nb.Trace, Any, traceops_nb.Trace]:
-    """Record with a key and the server's endpoint; replay with neither (make(None) builds the client from
-    the environment only, as a notebook's setup cell would in CI)."""
+def azure_maker(is_async: bool, **options: Any) -> Callable[[str | None], Any]:
+    """make(endpoint): a client with a key for that endpoint; make(None): one with neither, from the
+    environment only (the replay's placeholders), as a notebook's setup cell builds it in CI."""
+
+    def make(endpoint: str | None) -> Any:
+        given = {} if endpoint is None else {"api_key": OPENAI_TEST_KEY, "azure_endpoint": endpoint}
+        return azure_client(is_async, **options, **given)
+
+    return make
+
+
+@pytest.fixture
+def keyless(server: FakeLLMServer, cassette_path: Path, offline: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """keyless(calls, make): recorded with make(endpoint), replayed offline with make(None); returns
+    (recorded result, its trace, replayed result, its trace)."""
     for name in AZURE_ENV:
         monkeypatch.delenv(name, raising=False)
-    with Recorder(path, mode="rewrite") as recorder:
-        recorded = asyncio.run(calls(make(server.url)))
-    server.stop()
-    attempts = offline()
-    with Replayer(path, strict=True) as replayer:
-        replayed = asyncio.run(calls(make(None)))
-    assert attempts == []
-    assert all(interaction.replayed for interaction in replayer.trace.interactions)
-    return recorded, recorder.trace, replayed, replayer.trace
+
+    def record_then_replay(calls: Any, make: Callable[[str | None], Any]) -> tuple[Any, Trace, Any, Trace]:
+        with Recorder(cassette_path, mode="rewrite") as recorder:
+            recorded = asyncio.run(calls(make(server.url)))
+        server.stop()
+        attempts = offline()
+        with Replayer(cassette_path, strict=True) as replayer:
+            replayed = asyncio.run(calls(make(None)))
+        assert attempts == []
+        assert all(interaction.replayed for interaction in replayer.trace.interactions)
+        return recorded, recorder.trace, replayed, replayer.trace
+
+    return record_then_replay
 
 
 @pytest.fixture(params=[True, False], ids=["fast-replay", "full-replay"])
@@ -86,21 +103,9 @@ def replay_route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 def test_azure_chat_streams_and_responses_replay_with_no_key_and_no_endpoint(
-    is_async: bool,
-    replay_route: bool,
-    server: FakeLLMServer,
-    cassette_path: Path,
-    offline: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    is_async: bool, replay_route: bool, server: FakeLLMServer, keyless: Any
 ) -> None:
-    def make(endpoint: str | None) -> Any:
-        if endpoint is None:
-            return azure_client(is_async)  # key and endpoint: the replay placeholders
-        return azure_client(is_async, api_key=OPENAI_TEST_KEY, azure_endpoint=endpoint)
-
-    recorded, trace, replayed, replay_trace = record_then_replay_keyless(
-        azure_calls, make, server, cassette_path, offline, monkeypatch
-    )
+    recorded, trace, replayed, replay_trace = keyless(azure_calls, azure_maker(is_async))
     assert replayed == recorded
     assert recorded[2]["dump"]["output"][0]["content"][0]["text"] == "echo: azure responses"
     assert [r["path"] for r in server.requests] == [
@@ -108,35 +113,29 @@ def test_azure_chat_streams_and_responses_replay_with_no_key_and_no_endpoint(
         f"/openai/deployments/{GPT}/chat/completions",
         "/openai/responses",
         "/openai/responses",
+        f"/openai/deployments/{EMBEDDER}/embeddings",
     ]
     assert {r["query"]["api-version"] for r in server.requests} == {API_VERSION}
-    operations = ["chat.completions", "chat.completions", "responses", "responses"]
+    operations = ["chat.completions", "chat.completions", "responses", "responses", "embeddings"]
     assert [event.operation for event in replay_trace.llm_calls] == operations
     assert [event.output_text for event in trace.llm_calls] == [
         "echo: azure chat",
         "echo: az",
         "echo: azure responses",
         "echo: azure stream",
+        "",
     ]
-    assert [i.request.query for i in trace.interactions] == [{"api-version": API_VERSION}] * 4
+    assert trace.llm_calls[4].input_tokens == 2  # embeddings: usage only
+    assert [i.request.query for i in trace.interactions] == [{"api-version": API_VERSION}] * 5
     assert "AZURE_OPENAI_API_KEY" not in os.environ  # the placeholders left with the replay
 
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 def test_an_azure_deployment_client_keeps_its_responses_operation_and_tool_step(
-    is_async: bool,
-    replay_route: bool,
-    server: FakeLLMServer,
-    cassette_path: Path,
-    offline: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    is_async: bool, replay_route: bool, server: FakeLLMServer, cassette_path: Path, keyless: Any
 ) -> None:
-    def make(endpoint: str | None) -> Any:
-        key = {} if endpoint is None else {"api_key": OPENAI_TEST_KEY, "azure_endpoint": endpoint}
-        return azure_client(is_async, azure_deployment=DEPLOYMENT, **key)
-
-    recorded, trace, replayed, replay_trace = record_then_replay_keyless(
-        deployment_calls, make, server, cassette_path, offline, monkeypatch
+    recorded, trace, replayed, replay_trace = keyless(
+        deployment_calls, azure_maker(is_async, azure_deployment=DEPLOYMENT)
     )
     assert replayed == recorded
     assert recorded[3] == "final: rain in Oslo"

@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from agents import chat_agent, claude_agent
 from clients import make_client
 from fakellm import FakeLLMServer
+from sdk_agents import chat_agent, claude_agent
 
 import traceops_nb
 from traceops_nb import Recorder, load_cassette

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from agents import chat_agent, claude_agent
 from clients import make_client
 from fakellm import FakeLLMServer
 from scenarios import GPT, user
+from sdk_agents import chat_agent, claude_agent
 
 import traceops_nb
 from traceops_nb import Recorder, Trace, assert_trace_unchanged, diff_traces

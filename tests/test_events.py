@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 import yaml
-from agents import RESPONSES_WEATHER, chat_agent, claude_agent, responses_agent
 from clients import make_client
 from fakellm import FakeLLMServer
 from scenarios import CLAUDE, CLAUDE_WEATHER, GPT, SCENARIOS, user
+from sdk_agents import RESPONSES_WEATHER, chat_agent, claude_agent, responses_agent
 
 import traceops_nb
 from traceops_nb import Recorder, Replayer, load_cassette, record_decision, record_tool_call

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from agents import chat_agent, claude_agent
 from clients import make_client
 from fakellm import FakeLLMServer
 from scenarios import GPT, user
+from sdk_agents import chat_agent, claude_agent
 
 import traceops_nb
 from traceops_nb import Recorder, Trace, plots

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from agents import chat_agent, claude_agent
 from clients import make_client
 from fakellm import FakeLLMServer
 from scenarios import CLAUDE, GPT, SCENARIOS, user
+from sdk_agents import chat_agent, claude_agent
 
 from traceops_nb import Recorder, Trace, diff_traces, normalize
 from traceops_nb.trace.normalize import Message, normalize_messages

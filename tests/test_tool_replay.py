@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import yaml
-from agents import chat_agent
 from clients import make_client
 from fakellm import FakeLLMServer
+from sdk_agents import chat_agent
 from traceops_nb.tools import RecordedToolError
 
 import traceops_nb

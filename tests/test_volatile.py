@@ -108,3 +108,18 @@ def test_generated_differences_name_exact_paths_and_only_when_nothing_else_diffe
     assert generated_differences(old, chat(str(uuid.uuid4()), text="other")) is None
     assert generated_differences(old, chat(str(uuid.uuid4()), path="/responses")) is None
     assert generated_differences(old, old) is None
+
+
+def test_the_magics_take_ignore_field_as_the_hint_says(shell: Any) -> None:
+    """`shell` records against the fake server with an OpenAI client named `client`."""
+    ask_with_id = (
+        "import uuid\n"
+        'client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],'
+        ' metadata={"session": str(uuid.uuid4())})'
+    )
+    shell.run_cell(f"%%record session.yaml\n{ask_with_id}")
+    missed = shell.run_cell(f"%%replay session.yaml\n{ask_with_id}").error_in_exec
+    assert isinstance(missed, CassetteMismatchError)
+    assert "add `--ignore-field metadata.session` to %%record / %%replay" in str(missed)
+    replayed = shell.run_cell(f"%%replay session.yaml --ignore-field metadata.session --as run\n{ask_with_id}")
+    assert replayed.success and shell.user_ns["run"].interactions[0].replayed

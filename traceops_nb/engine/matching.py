@@ -31,7 +31,9 @@ def canonical(value: Any) -> str:
 
 def without_fields(body: Any, ignore: Sequence[str]) -> Any:
     """A copy of body without the dotted paths in ignore ("metadata.user_id", "messages.0.name")."""
-    if not isinstance(body, dict) or not any(_present(body, path.split(".")) for path in ignore):
+    if not isinstance(body, dict) or not any(
+        path in body if "." not in path else _present(body, path.split(".")) for path in ignore
+    ):
         return body  # nothing to drop (the usual case): no copy
     pruned = json.loads(json.dumps(body))
     for path in ignore:

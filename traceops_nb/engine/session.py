@@ -43,6 +43,9 @@ PLACEHOLDER_KEYS = {
     # Not OPENAI_API_VERSION: it is sent as the api-version parameter and matched, so a made-up one would miss.
     "AZURE_OPENAI_ENDPOINT": "https://replay.traceops.invalid",
     "GEMINI_API_KEY": "traceops-replay-placeholder",
+    # The OpenAI Agents SDK uploads its traces to api.openai.com with any key it finds, a placeholder too: a
+    # replay uploads nothing (an explicit setting is kept).
+    "OPENAI_AGENTS_DISABLE_TRACING": "1",
 }
 # A placeholder is not set while one of these is: google-genai reads GOOGLE_API_KEY first, and warns when
 # both of its variables are set.

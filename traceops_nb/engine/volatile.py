@@ -125,9 +125,10 @@ def generated_hint(recorded: Request, live: Request) -> list[str]:
     if paths is None:
         return []
     fields = json.dumps(paths, ensure_ascii=False)
+    options = " ".join(f"--ignore-field {path}" for path in paths)
     return [
         "These differences are only in values that look generated on each run (ids, UUIDs, timestamps), so "
         "re-recording will not help: the next run makes new ones.",
         f"To match regardless of them, pass ignore_fields={fields} to the Recorder, Replayer, cassette() or the "
-        "traceops pytest marker.",
+        f"traceops pytest marker, or add `{options}` to %%record / %%replay.",
     ]

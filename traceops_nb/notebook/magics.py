@@ -72,6 +72,14 @@ class TraceopsMagics(Magics):
         action="store_true",
         help="keep the cassette that is there as <name>.baseline.yaml, then show what this run does differently",
     )
+    @argument(
+        "--ignore-field",
+        dest="ignore_fields",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="a request body field left out of matching (dotted path; repeat for more)",
+    )
     @cell_magic
     def record(self, line: str, cell: str) -> None:
         """Run the cell, recording every OpenAI and Anthropic SDK call it makes into a cassette.
@@ -102,6 +110,14 @@ class TraceopsMagics(Magics):
         type=float,
         default=None,
         help="replay at the recorded pace × this (1: as recorded, 0.5: twice as fast; default 0: at once)",
+    )
+    @argument(
+        "--ignore-field",
+        dest="ignore_fields",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="a request body field left out of matching (dotted path; repeat for more)",
     )
     @cell_magic
     def replay(self, line: str, cell: str) -> None:
@@ -325,12 +341,14 @@ class _CellRun:
     def start(cls, kind: str, args: Any) -> _CellRun:
         path = Path(args.path)
         if kind == "record":
-            session = Session(path, resolve_mode(args.mode, RecordMode.REWRITE), keep_partial=args.keep_partial)
+            mode = resolve_mode(args.mode, RecordMode.REWRITE)
+            session = Session(path, mode, keep_partial=args.keep_partial, ignore_fields=args.ignore_fields)
         else:
             from ..engine.modes import ResolvedMode
 
+            mode = ResolvedMode(RecordMode.NONE, "%%replay")
             session = Session(
-                path, ResolvedMode(RecordMode.NONE, "%%replay"), allow_repeats=args.allow_repeats, pace=args.pace
+                path, mode, allow_repeats=args.allow_repeats, ignore_fields=args.ignore_fields, pace=args.pace
             )
         run = cls(session, path, args.name, args.quiet)
         session.__enter__()

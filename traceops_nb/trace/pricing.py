@@ -222,7 +222,8 @@ def _warn_unknown(model: str, provider: str | None) -> None:
         f"traceops_nb has no price for {provider or 'the'} model {model!r}, so its cost is NaN (unknown). "
         f"Add it: traceops_nb.pricing.register_model({model!r}, input=..., output=..., cached_input=...) "
         "in USD per million tokens, or load a price file with traceops_nb.pricing.load_prices(path) "
-        f"(or set {ENV_VAR}=path).",
+        f"(or set {ENV_VAR}=path). A model that costs nothing (one served locally, for instance) is marked "
+        f"free with traceops_nb.pricing.register_model({model!r}, input=0, output=0).",
         UserWarning,
         stacklevel=2,
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..cassette.interactions import Interaction, Record, ToolRecord
 from .event import COUNTING_OPERATIONS, Event, ToolCall, format_cost, plural, short
+from .handoff import handoff_target
 from .providers import adapter_for, tool_results
 
 
@@ -164,19 +165,26 @@ def infer_tool_calls(
     inferred: list[Event] = []
     for call in unrecorded:
         if call.id in results:
-            inferred.append(
-                Event(
-                    step=step + len(inferred),
-                    kind="tool_call",
-                    provider=consumer.provider,
-                    name=call.name,
-                    input=call.arguments,
-                    output=results[call.id],
-                    replayed=consumer.replayed,
-                    inferred=True,
-                )
-            )
+            inferred.append(inferred_step(call, results[call.id], consumer, step + len(inferred)))
     return inferred, set(results)
+
+
+def inferred_step(call: ToolCall, result: Any, consumer: Event, step: int) -> Event:
+    """A tool call read from the conversation; an agent handoff is the decision to move to that agent."""
+    kind, name, given, output = "tool_call", call.name, call.arguments, result
+    target = handoff_target(call.name, result)
+    if target is not None:
+        kind, name, given, output = "decision", target, call.name, target
+    return Event(
+        step=step,
+        kind=kind,
+        provider=consumer.provider,
+        name=name,
+        input=given,
+        output=output,
+        replayed=consumer.replayed,
+        inferred=True,
+    )
 
 
 # -- the deterministic summary -------------------------------------------------------------------------
