@@ -41,6 +41,7 @@ class TraceopsMagics(Magics):
         self.traces: dict[str, Trace] = {}  # by cassette path, and the last one under ""
         self._running: _CellRun | None = None
         self._held: Any = None
+        self._last_session: Session | None = None  # for `%traceops save PATH` after a save that failed
 
     @property
     def _shell(self) -> Any:
@@ -139,6 +140,7 @@ class TraceopsMagics(Magics):
 
     def _close(self, run: _CellRun, *, failed: bool) -> None:
         """Save (or, when the cell failed, never replace the cassette), then show the trace."""
+        self._last_session = run.session
         try:
             run.session.__exit__(RuntimeError if failed else None, None, None)
         except BaseException:
@@ -166,7 +168,7 @@ class TraceopsMagics(Magics):
     @line_magic
     def traceops(self, line: str) -> Any:
         """%traceops mode | show [NAME|PATH] | debug [NAME|PATH] | df [NAME|PATH ...] | diff OLD NEW
-        | compare PATH | accept PATH | rollback PATH
+        | compare PATH | accept PATH | rollback PATH | save PATH
 
         mode      the record mode %%record would use now, and where it comes from
         show      the trajectory widget of a variable, a cassette file, or (no argument) the last cell's trace
@@ -176,12 +178,14 @@ class TraceopsMagics(Magics):
         compare   the diff widget of a cassette's baseline (<name>.baseline.yaml) vs the cassette
         accept    keep the new recording of a `%%record PATH --compare` cell: the baseline is removed
         rollback  restore the baseline as the cassette: the new recording is dropped
+        save      write the last cell's recording to PATH (after its own cassette could not be written)
         """
         command, *rest = shlex.split(line) or ["show"]
         handler = getattr(self, f"_cmd_{command}", None)
         if handler is None:
             raise ValueError(
-                f"unknown %traceops command {command!r}; try: mode, show, debug, df, diff, compare, accept, rollback"
+                f"unknown %traceops command {command!r}; try: mode, show, debug, df, diff, compare, accept, rollback, "
+                "save"
             )
         return handler(rest)
 
@@ -224,6 +228,12 @@ class TraceopsMagics(Magics):
         kept = baseline.accept(path)
         return _Text(f"accepted {path}: the new recording stays; its baseline {kept.name} was removed")
 
+    def _cmd_save(self, rest: list[str]) -> _Text:
+        if self._last_session is None:
+            raise ValueError("nothing to save: run a %%record cell first")
+        written = self._last_session.save(_one_path(rest, "save"))
+        return _Text(f"saved the last cell's recording to {written}")
+
     def _cmd_rollback(self, rest: list[str]) -> _Text:
         path = _one_path(rest, "rollback")
         kept = baseline.rollback(path)
@@ -259,6 +269,7 @@ class _CellRun:
             from ..engine.modes import ResolvedMode
 
             session = Session(path, ResolvedMode(RecordMode.NONE, "%%replay"), allow_repeats=args.allow_repeats)
+        session.save_hint = "run `%traceops save OTHER_PATH` in the next cell to write it elsewhere"
         run = cls(session, path, args.name, args.quiet)
         session.__enter__()
         if getattr(args, "compare", False):
