@@ -10,6 +10,7 @@ ends, for every thread. Sockets connected before a session are never touched.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import sys
@@ -97,7 +98,7 @@ def _getaddrinfo_wrapper(original: Any) -> Any:
             return original(host, port, *args, **kwargs)
         name = host.decode() if isinstance(host, bytes) else str(host)
         number = int(port) if isinstance(port, int) or (isinstance(port, str) and port.isdigit()) else None
-        _check(Attempt(name, number, calling_library(), lookup=True), name)
+        _check(Attempt(name, number, calling_library(), lookup=not _is_address(name)), name, note=False)
         results = original(host, port, *args, **kwargs)
         with _names_lock:
             for *_, address in results:
@@ -108,8 +109,9 @@ def _getaddrinfo_wrapper(original: Any) -> Any:
     return getaddrinfo
 
 
-def _check(attempt: Attempt, address: str) -> None:
-    """Refuse the attempt when a replay-only session governs it; note it when a recording one does."""
+def _check(attempt: Attempt, address: str, *, note: bool = True) -> None:
+    """Refuse the attempt when a replay-only session governs it; note it (connects only: each follows its
+    lookup) when a recording one does."""
     session = governing_session()
     if session is None:
         return
@@ -118,7 +120,7 @@ def _check(attempt: Attempt, address: str) -> None:
             error = CassetteNetworkError(refusal(session, attempt))
             session.note_failure(error)
             raise error
-    elif not attempt.lookup and session.recording and context.current_call() is None:
+    elif note and session.recording and context.current_call() is None:
         session.note_unrecorded(attempt)
 
 
@@ -165,6 +167,15 @@ def unrecorded_summary(session: Session, attempts: list[Attempt]) -> str:
     )
 
 
+def _is_address(name: str) -> bool:
+    """A numeric address: its "lookup" resolves nothing; what follows is the connection itself."""
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 # -- which library tried -------------------------------------------------------------------------------
 
 _STDLIB_CLIENTS = {"http.client", "urllib.request", "asyncio.streams", "smtplib", "ftplib"}
@@ -179,8 +190,8 @@ def calling_library() -> str:
         name = _library_of(frame)
         if name is None and not _is_stdlib(frame):
             break  # the first frame of the caller's own code, above the libraries
-        if name is not None and name not in found:
-            found.append(name)
+        if name is not None and not any(known.split(" ")[0] == name.split(" ")[0] for known in found):
+            found.append(name)  # one name per package: `dspy (lm15)` already says `dspy`
         frame = frame.f_back
     if not found:
         return "a raw socket"

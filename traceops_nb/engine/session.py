@@ -117,6 +117,8 @@ class Session:
         self._placeholders: list[str] = []
         self._redactor: Redactor | None = None
         self._clients_seen: set[int] = set()
+        self._failures_raised = False
+        self.saved_to: Path | None = None  # where the recording was last written
 
     # -- what the interceptor calls -------------------------------------------------------------
 
@@ -277,7 +279,7 @@ class Session:
             self._set_placeholder_keys()
         self._redactor = Redactor.from_environment(self.redact_patterns)
         self._timeline, self._recorded = [], []
-        self.failures, self.unrecorded = [], []
+        self.failures, self.unrecorded, self._failures_raised, self.saved_to = [], [], False, None
         self.allowed_hosts = network.allowed_hosts(self.allow_hosts)
         network.install()
         self.active = True
@@ -294,9 +296,9 @@ class Session:
                 return
             if self._can_record and self.path is not None:
                 self._save()
-            self._raise_failure()
-            if self.strict and self._playback is not None:
-                self._playback.check_all_used()
+            self.raise_failures()
+            if self.strict:
+                self.check_all_played()
         finally:  # after the cassette is safe: an observer's failure must not lose it
             for observer in list(session_observers):
                 observer(self)
@@ -310,6 +312,7 @@ class Session:
             raise ValueError("this session has no cassette path: pass one, save(path)")
         old = self._cassette_records if self._playback is not None else []
         self._write(target, old + self._recorded)
+        self.saved_to = target
         return target
 
     def _save(self) -> None:
@@ -337,15 +340,22 @@ class Session:
                 f"({len(records)} entries) is kept: {self.save_hint}"
             ) from error
 
-    def _raise_failure(self) -> None:
-        """A miss or a refused connection that the code caught is still this session's result."""
-        if not self.failures:
+    def raise_failures(self) -> None:
+        """Raise the first miss or refused connection of this session that the code caught (once): it is
+        still the session's result. Called when the session ends; the pytest plugin calls it earlier."""
+        if not self.failures or self._failures_raised:
             return
+        self._failures_raised = True
         first, others = self.failures[0], len(self.failures) - 1
         more = f" ({others} more after it)" if others else ""
         if hasattr(first, "add_note"):
-            first.add_note(f"(raised inside the session and caught there; reported as the session ended{more})")
+            first.add_note(f"(raised inside the session and caught by the code there; reported again{more})")
         raise first
+
+    def check_all_played(self) -> None:
+        """CassetteUnusedError, listing them, when the cassette holds calls this session never played."""
+        if self._playback is not None:
+            self._playback.check_all_used()
 
     def _warn_unrecorded(self) -> None:
         if self.unrecorded:

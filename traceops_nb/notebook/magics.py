@@ -44,6 +44,7 @@ class TraceopsMagics(Magics):
         self._held: Any = None
         self.notebook: NotebookRun | None = None  # notebook mode, while it is on
         self._stopped: NotebookRun | None = None  # ended by the running cell, which still ends its part
+        self._last_session: Session | None = None  # for `%traceops save PATH` after a save that failed
 
     @property
     def _shell(self) -> Any:
@@ -201,6 +202,7 @@ class TraceopsMagics(Magics):
 
     def _close(self, run: _CellRun, *, failed: bool) -> None:
         """Save (or, when the cell failed, never replace the cassette), then show the trace."""
+        self._last_session = run.session
         try:
             run.session.__exit__(RuntimeError if failed else None, None, None)
         except BaseException:
@@ -228,7 +230,7 @@ class TraceopsMagics(Magics):
     @line_magic
     def traceops(self, line: str) -> Any:
         """%traceops notebook [PATH] [--mode MODE] [--quiet] | off | mode | show [NAME|PATH] | debug [NAME|PATH]
-        | df [NAME|PATH ...] | diff OLD NEW | compare PATH | accept PATH | rollback PATH
+        | df [NAME|PATH ...] | diff OLD NEW | compare PATH | accept PATH | rollback PATH | save PATH
 
         notebook  notebook mode: from this cell on, every SDK call any cell makes is recorded into (or replayed
                   from) one cassette, by default cassettes/<notebook name>.yaml beside the notebook; each cell
@@ -244,13 +246,14 @@ class TraceopsMagics(Magics):
         compare   the diff widget of a cassette's baseline (<name>.baseline.yaml) vs the cassette
         accept    keep the new recording of a `%%record PATH --compare` cell: the baseline is removed
         rollback  restore the baseline as the cassette: the new recording is dropped
+        save      write the last cell's recording to PATH (after its own cassette could not be written)
         """
         command, *rest = shlex.split(line) or ["show"]
         handler = getattr(self, f"_cmd_{command}", None)
         if handler is None:
             raise ValueError(
                 f"unknown %traceops command {command!r}; try: notebook, off, mode, show, debug, df, diff, compare, "
-                "accept, rollback"
+                "accept, rollback, save"
             )
         return handler(rest)
 
@@ -306,6 +309,12 @@ class TraceopsMagics(Magics):
         kept = baseline.accept(path)
         return _Text(f"accepted {path}: the new recording stays; its baseline {kept.name} was removed")
 
+    def _cmd_save(self, rest: list[str]) -> _Text:
+        if self._last_session is None:
+            raise ValueError("nothing to save: run a %%record cell first")
+        written = self._last_session.save(_one_path(rest, "save"))
+        return _Text(f"saved the last cell's recording to {written}")
+
     def _cmd_rollback(self, rest: list[str]) -> _Text:
         path = _one_path(rest, "rollback")
         kept = baseline.rollback(path)
@@ -350,6 +359,7 @@ class _CellRun:
             session = Session(
                 path, mode, allow_repeats=args.allow_repeats, ignore_fields=args.ignore_fields, pace=args.pace
             )
+        session.save_hint = "run `%traceops save OTHER_PATH` in the next cell to write it elsewhere"
         run = cls(session, path, args.name, args.quiet)
         session.__enter__()
         if getattr(args, "compare", False):

@@ -15,8 +15,11 @@ from typing import Any
 
 import pytest
 
-# The budget marker and the nbval integration live in plugin modules of their own; loading this plugin loads them.
-pytest_plugins = ["traceops_nb.testing.budget", "traceops_nb.testing.nbval"]
+from . import summary
+
+# The budget marker, the run's summary and the nbval integration live in plugin modules of their own; loading
+# this plugin loads them.
+pytest_plugins = ["traceops_nb.testing.budget", "traceops_nb.testing.summary", "traceops_nb.testing.nbval"]
 
 ENV_VAR = "TRACEOPS_RECORD_MODE"
 MODES = ("rewrite", "all", "once", "new_episodes", "none")
@@ -50,7 +53,8 @@ def cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A per-test cassette, `cassettes/<module>/<test name>.yaml` beside the test file.
 
     It records or replays according to the record mode; the session is the fixture's value
-    (`cassette.trace` after the calls).
+    (`cassette.trace` after the calls). A test that fails never replaces its cassette, as a block that
+    raises never does.
     """
     from traceops_nb import cassette as open_cassette
 
@@ -59,8 +63,17 @@ def cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
     test_file = Path(str(request.node.path))
     default = Path("cassettes") / test_file.stem / f"{_file_name(request.node.name)}.yaml"
     path = test_file.parent / options.pop("path", default)
-    with open_cassette(path, options.pop("mode", None), **options) as session:
+    session = open_cassette(path, options.pop("mode", None), **options)
+    request.node.stash[summary.SESSION] = session
+    session.__enter__()
+    try:
         yield session
+    finally:
+        failed = request.node.stash.get(summary.CALL_FAILED, False)  # as a block that raised: file kept
+        try:
+            session.__exit__(RuntimeError if failed else None, None, None)
+        finally:
+            summary.ended(request.config, session)
 
 
 def _file_name(test_name: str) -> str:
