@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from clients import GOOGLE_TEST_KEY
 from fakellm import FakeLLMServer
 from google import genai
@@ -373,3 +374,19 @@ def test_normalize_takes_a_gemini_request_and_the_sdk_response(server: FakeLLMSe
     call = traceops_nb.normalize(request={"model": FLASH, **body}, response=response)
     assert (call.provider, call.model, call.stop) == ("google", FLASH, "tool_calls")
     assert [(c.name, c.arguments) for c in call.tool_calls] == [("lookup", {"query": "find cats"})]
+
+
+def test_a_response_field_the_sdk_does_not_know_replays_as_the_sdk_reads_it(
+    server: FakeLLMServer, cassette_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fast replay validates first; an unknown field (a newer API) sends it the SDK's way, which drops it."""
+    client = make_client(server)
+    with Recorder(cassette_path, mode="rewrite"):
+        recorded = generate(client)
+    document = yaml.safe_load(cassette_path.read_text())
+    document["interactions"][0]["response"]["body"]["candidates"][0]["someFutureField"] = {"x": 1}
+    cassette_path.write_text(yaml.safe_dump(document, sort_keys=False))
+    for fast in ("1", "0"):
+        monkeypatch.setenv("TRACEOPS_FAST_REPLAY", fast)
+        with Replayer(cassette_path):
+            assert generate(client) == recorded
