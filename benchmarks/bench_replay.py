@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import importlib
 import json
@@ -559,6 +560,89 @@ def measure_loads(bench: Bench, skip_slow: bool) -> dict[str, dict[str, Any]]:
     return results
 
 
+# --------------------------------------------------------------------------- Gemini: google-genai replay
+# One generate_content call with a ~200-word answer, and the same call streamed (200 chunks, one word each),
+# against google-genai's own cost over httpx2.MockTransport. Both rows run after traceops_nb's patches are
+# installed (idle for the SDK row: row (b') shows that costs nothing measurable).
+
+GEMINI_MODEL = "gemini-2.5-flash"
+GEMINI_PROMPT = "Rewrite this delivery note in your own words."
+GEMINI_CHUNKS = 200
+
+
+def gemini_client(base_url: str, **http_options: Any) -> Any:
+    from google import genai
+
+    return genai.Client(api_key="gemini-bench-placeholder", http_options={"base_url": base_url, **http_options})
+
+
+def gemini_call(client: Any, stream: bool) -> Any:
+    if stream:
+        return list(client.models.generate_content_stream(model=GEMINI_MODEL, contents=GEMINI_PROMPT))
+    return client.models.generate_content(model=GEMINI_MODEL, contents=GEMINI_PROMPT)
+
+
+def gemini_text(result: Any) -> str:
+    return "".join(chunk.text or "" for chunk in result) if isinstance(result, list) else str(result.text)
+
+
+def record_gemini(bench: Bench) -> dict[bool, bytes]:
+    """The two cassettes, and the exact bytes the fake server sends for each call (for the mock transport)."""
+    bench.server.replies[GEMINI_PROMPT] = words(GEMINI_CHUNKS, 7)
+    client = gemini_client(bench.server.gemini_base_url)
+    bodies = {}
+    for stream in (False, True):
+        with traceops_nb.Recorder(bench.path(f"gemini-{stream}.yaml"), mode="rewrite"):
+            recorded = gemini_call(client, stream)
+        if stream and len(recorded) != GEMINI_CHUNKS:
+            raise AssertionError(f"the Gemini stream has {len(recorded)} chunks, not {GEMINI_CHUNKS}")
+        method = "streamGenerateContent?alt=sse" if stream else "generateContent"
+        body = {"contents": [{"parts": [{"text": GEMINI_PROMPT}], "role": "user"}]}
+        url = f"{bench.server.url}/v1/models/{GEMINI_MODEL}:{method}"
+        bodies[stream] = httpx2.post(url, json=body, timeout=30).content
+    return bodies
+
+
+def measure_gemini(bench: Bench, bodies: dict[bool, bytes]) -> dict[str, dict[str, float]]:
+    expected = bench.server.replies[GEMINI_PROMPT]
+
+    def check(result: Any) -> None:
+        if gemini_text(result) != expected:
+            raise AssertionError(f"Gemini row returned {gemini_text(result)[:80]!r}…")
+
+    results: dict[str, dict[str, float]] = {"gb": {}, "gc": {}}
+    for stream in (False, True):
+        content_type = "text/event-stream" if stream else "application/json"
+
+        def handler(request: httpx2.Request, body: bytes = bodies[stream], kind: str = content_type) -> Any:
+            return httpx2.Response(200, headers={"content-type": kind}, content=body)
+
+        mocked = gemini_client("http://mock/", httpx_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
+        column = "stream_us" if stream else "nonstream_us"
+        results["gb"][column] = median_us(lambda c=mocked, s=stream: gemini_call(c, s), bench.n, bench.warmup, check)
+        client = gemini_client("http://127.0.0.1:9/")  # the fake server is gone: replay only
+        with traceops_nb.Replayer(bench.path(f"gemini-{stream}.yaml"), allow_repeats=True) as replayer:
+            call = functools.partial(gemini_call, client, stream)
+            results["gc"][column] = median_us(call, bench.n, bench.warmup, check)
+        if not all(i.replayed for i in replayer.trace.interactions):
+            raise AssertionError("a Gemini replay row made a live call")
+        for key in ("gb", "gc"):
+            print(f"  {key:<3} gemini {'stream' if stream else 'non-stream':<10} {results[key][column]:10.1f} µs")
+    return results
+
+
+def gemini_table(gemini: dict[str, dict[str, float]]) -> list[str]:
+    base = gemini["gb"]
+    lines = [
+        f"Gemini: replay of one google-genai generate_content (stream: {GEMINI_CHUNKS} chunks), median µs per call",
+        line("", "", "non-stream", "× (gb)", "stream", "× (gb)"),
+    ]
+    for key, label in (("gb", "google-genai over httpx2.MockTransport"), ("gc", "traceops_nb Replayer")):
+        ns, st = gemini[key]["nonstream_us"], gemini[key]["stream_us"]
+        lines.append(line(key, label, us(ns), times(ns, base["nonstream_us"]), us(st), times(st, base["stream_us"])))
+    return lines
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -642,7 +726,7 @@ def load_table(loads: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
-def report(bench: Bench, env: dict[str, Any], replay: Any, recording: Any, loads: Any) -> str:
+def report(bench: Bench, env: dict[str, Any], replay: Any, recording: Any, loads: Any, gemini: Any) -> str:
     versions = env["versions"]
     lines = [
         f"traceops_nb replay benchmark: N={bench.n} timed calls per cell after {bench.warmup} warm-up calls",
@@ -655,6 +739,8 @@ def report(bench: Bench, env: dict[str, Any], replay: Any, recording: Any, loads
         *recording_table(recording),
         "",
         *load_table(loads),
+        "",
+        *gemini_table(gemini),
     ]
     if bench.notes:
         lines += ["", "Notes:"] + [f"- {note}" for note in bench.notes]
@@ -682,7 +768,7 @@ def environment() -> dict[str, Any]:
         "machine": platform.platform(),
         "versions": {
             name: metadata.version(name)
-            for name in ("traceops_nb", "openai", "httpx2", "vcrpy", "traceops", "pydantic", "PyYAML")
+            for name in ("traceops_nb", "openai", "google-genai", "httpx2", "vcrpy", "traceops", "pydantic", "PyYAML")
         },
         "git_head": git("rev-parse", "--short", "HEAD"),
         "traceops_nb_dirty": bool(git("status", "--porcelain", "--", "traceops_nb")),
@@ -716,17 +802,20 @@ def main() -> None:
             record_cassettes(bench)
             print("recording overhead:")
             recording = measure_recording_overhead(bench)
+            gemini_bodies = record_gemini(bench)
         finally:
             server.stop()
         print("replay rows (fake server stopped):")
         measure_rows(bench, AFTER_RECORDING, replay)
         print("cassette loading:")
         loads = measure_loads(bench, args.skip_slow)
+        print("Gemini replay:")
+        gemini = measure_gemini(bench, gemini_bodies)
 
     if args.skip_slow:
         bench.notes.append(f"--skip-slow: TraceOps at {max(LOAD_SIZES):,} calls was not built or loaded.")
     print()
-    print(report(bench, env, replay, recording, loads))
+    print(report(bench, env, replay, recording, loads, gemini))
     if args.json:
         document = {
             "n": n,
@@ -750,6 +839,7 @@ def main() -> None:
                 }
                 for size, row in loads.items()
             },
+            "gemini_us": gemini,
             "notes": bench.notes,
         }
         args.json.write_text(json.dumps(document, indent=2) + "\n")

@@ -11,9 +11,12 @@ from fakellm import FakeLLMServer
 # Key-shaped values, so the redaction tests prove real-looking keys never reach a cassette.
 OPENAI_TEST_KEY = "sk-proj-traceopsTESTkey0123456789abcdefXYZ"
 ANTHROPIC_TEST_KEY = "sk-ant-api03-traceopsTESTkey0123456789abcdefXYZ"
+GOOGLE_TEST_KEY = "AIzaSyTraceopsTESTkey0123456789abcdefXY"  # the shape of a Gemini API key: AIza + 35
 FORBIDDEN_IN_CASSETTES = (
     OPENAI_TEST_KEY,
     ANTHROPIC_TEST_KEY,
+    GOOGLE_TEST_KEY,
+    "x-goog-api-key",
     "Bearer",
     "authorization",
     "x-api-key",

@@ -890,19 +890,25 @@ def gemini_answer(body: JSON, replies: Mapping[str, Scripted]) -> tuple[Answer, 
     for content in contents:
         texts += gemini_texts(content.get("parts"))
     last_parts = (contents[-1].get("parts") or []) if contents else []
-    results = [part["functionResponse"] for part in last_parts if isinstance(part, dict) and "functionResponse" in part]
+    results = [gemini_field(part, "functionResponse") for part in last_parts if isinstance(part, dict)]
+    results = [result for result in results if isinstance(result, dict)]
     tool_result = " ".join(json.dumps(r.get("response"), sort_keys=True) for r in results) if results else None
     users = [c for c in contents if c.get("role", "user") == "user" and gemini_texts(c.get("parts"))]
     prompt = " ".join(gemini_texts(users[-1].get("parts"))) if users else ""
-    config = body.get("generationConfig") or {}
-    schema = config.get("responseJsonSchema") or config.get("responseSchema")
+    config = gemini_field(body, "generationConfig") or {}
+    schema = gemini_field(config, "responseJsonSchema") or gemini_field(config, "responseSchema")
     answer = decide(prompt, tool_result, gemini_tool(body), _lowercase_types(schema) if schema else None, replies)
     return answer, count_words(*texts, *(tool_result or "",))
 
 
+def gemini_field(body: JSON, name: str) -> Any:
+    """A field by its camelCase name, or the snake_case one the API accepts too (LiteLLM sends those)."""
+    return body.get(name, body.get(re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), name)))
+
+
 def gemini_tool(body: JSON) -> str | None:
-    mode = ((body.get("toolConfig") or {}).get("functionCallingConfig") or {}).get("mode")
-    declared = [d for tool in body.get("tools") or [] for d in tool.get("functionDeclarations") or []]
+    mode = (gemini_field(gemini_field(body, "toolConfig") or {}, "functionCallingConfig") or {}).get("mode")
+    declared = [d for tool in body.get("tools") or [] for d in gemini_field(tool, "functionDeclarations") or []]
     return None if not declared or mode == "NONE" else str(declared[0]["name"])
 
 

@@ -11,6 +11,11 @@ On replay the recorded answer is served here, before the SDK builds an HTTP requ
 stream's events go to the SDK as the list of JSON texts its own replay support reads, and a recorded
 error is raised by the SDK's own `APIError.raise_for_response`, once (never retried). A miss, or
 TRACEOPS_FAST_REPLAY=0, takes the full route through layer B, one attempt only.
+
+The SDK turns each replayed JSON object into its pydantic class with `_from_response`, which first walks
+the object to drop fields the class does not know (forward compatibility), then validates it. While a
+session replays, validation is tried first: the classes forbid unknown fields, so an object that passes
+had none to drop and the result is the same; one that fails takes the SDK's own way.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from .transport import http_response
 
 PROVIDER = "google"
 MODULE = "google.genai._api_client"
+TYPES_MODULE = "google.genai._common"
 _MARK = "__traceops_nb__"
 
 
@@ -42,6 +48,7 @@ def install() -> None:
     _patch(base, "_request", _sync_request)
     _patch(base, "_async_request", _async_request)
     _patch(base, "_use_aiohttp", _use_aiohttp)
+    _patch_from_response(importlib.import_module(TYPES_MODULE).BaseModel)
 
 
 def _patch(cls: type, name: str, make: Any) -> None:
@@ -51,6 +58,26 @@ def _patch(cls: type, name: str, make: Any) -> None:
     wrapper = make(original)
     setattr(wrapper, _MARK, True)
     setattr(cls, name, wrapper)
+
+
+def _patch_from_response(model_class: type) -> None:
+    original = model_class.__dict__["_from_response"].__func__
+    if getattr(original, _MARK, False):
+        return
+    from pydantic import ValidationError
+
+    @functools.wraps(original)
+    def _from_response(cls: type, *, response: Any, kwargs: Any) -> Any:
+        session = context.active_session()
+        if session is not None and session.can_fast_replay and isinstance(response, dict):
+            try:
+                return cls.model_validate(response)  # type: ignore[attr-defined]
+            except ValidationError:  # fields the class does not know: the SDK drops them first
+                pass
+        return original(cls, response=response, kwargs=kwargs)
+
+    setattr(_from_response, _MARK, True)
+    model_class._from_response = classmethod(_from_response)  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..cassette.interactions import Interaction, Request, Response, to_json
 from .event import Event, ToolCall, tool_arguments
-from .providers.google import tool_result_value
+from .providers.google import field, tool_result_value
 from .trace import event_from
 
 ROLES = {"developer": "system", "model": "assistant"}  # OpenAI's newer system role; Gemini's assistant
@@ -236,17 +236,16 @@ def _gemini_content(content: dict[str, Any], ids: bool) -> tuple[Message, ...]:
     for part in content.get("parts") or []:
         if not isinstance(part, dict):
             continue
-        if isinstance(part.get("functionCall"), dict):
-            call = part["functionCall"]
+        call, answer = field(part, "functionCall"), field(part, "functionResponse")
+        if isinstance(call, dict):
             calls.append(_call(call.get("name"), call.get("args") or {}, _id(call, "id", ids)))
-        elif isinstance(part.get("functionResponse"), dict):
-            answer = part["functionResponse"]
+        elif isinstance(answer, dict):
             value = tool_result_value(answer.get("response"))
             results.append(Message("tool", _text(value), tool_call_id=_id(answer, "id", ids)))
         elif "text" in part:
             texts.append("[thought]" if part.get("thought") else str(part["text"]))
         else:
-            texts.extend(f"[{key}]" for key in part if key not in ("thoughtSignature", "partMetadata"))
+            texts.extend(f"[{key}]" for key in part if key not in ("thoughtSignature", "thought_signature"))
     if texts or calls or not results:
         results.append(Message(ROLES.get(role, role), "\n".join(texts), tuple(calls)))
     return tuple(results)

@@ -3,6 +3,7 @@
 Gemini names the model in the path (`/v1beta/models/gemini-2.5-flash:generateContent`), sends the
 conversation as `contents` of `parts`, and usually gives function calls no id: a call and the
 functionResponse that answers it are paired by name (and by order, for a tool called twice at once).
+The API reads request fields in camelCase or snake_case (the SDK sends the first, LiteLLM the second).
 """
 
 from __future__ import annotations
@@ -25,6 +26,17 @@ _OPERATIONS = {
 }
 # The SDK wraps a Python tool's return value as {"result": value}; LangChain sends {"output": value}.
 _WRAPPERS = ("result", "output")
+_SNAKE = {
+    "systemInstruction": "system_instruction",
+    "generateContentRequest": "generate_content_request",
+    "functionCall": "function_call",
+    "functionResponse": "function_response",
+}
+
+
+def field(source: dict[str, Any], name: str) -> Any:
+    """A request field by its camelCase name, or its snake_case spelling."""
+    return source.get(name, source.get(_SNAKE.get(name, name)))
 
 
 def to_event(interaction: Interaction, step: int) -> Event:
@@ -46,14 +58,14 @@ def to_event(interaction: Interaction, step: int) -> Event:
 
 def input_messages(request: dict[str, Any]) -> list[Any]:
     """The contents sent, the system instruction first (as a content of role "system")."""
-    request = request.get("generateContentRequest") or request  # countTokens may wrap the request
+    request = field(request, "generateContentRequest") or request  # countTokens may wrap the request
     contents = [content for content in request.get("contents") or [] if isinstance(content, dict)]
     for embedded in request.get("requests") or []:  # batchEmbedContents
         if isinstance(embedded, dict) and isinstance(embedded.get("content"), dict):
             contents.append({"role": "user", **embedded["content"]})
     if isinstance(request.get("content"), dict):  # embedContent
         contents.append({"role": "user", **request["content"]})
-    system = request.get("systemInstruction")
+    system = field(request, "systemInstruction")
     if isinstance(system, dict):
         contents.insert(0, {**system, "role": "system"})
     return contents
@@ -87,7 +99,7 @@ def _output(body: dict[str, Any]) -> dict[str, Any]:
 
 def tool_calls(parts: list[dict[str, Any]]) -> tuple[ToolCall, ...]:
     """The functionCall parts, each with its id, or its name (and its place among calls of that name)."""
-    calls = [part["functionCall"] for part in parts if isinstance(part.get("functionCall"), dict)]
+    calls = [call for call in (field(part, "functionCall") for part in parts) if isinstance(call, dict)]
     ids = _pairing_ids(calls)
     return tuple(ToolCall(str(call.get("name", "")), call.get("args") or {}, ids[i]) for i, call in enumerate(calls))
 
@@ -130,11 +142,7 @@ def tool_results(messages: tuple[Any, ...], wanted: set[str]) -> dict[str, Any]:
     for content in reversed(messages):
         if not isinstance(content, dict) or content.get("role") == "model":
             break
-        found = [part["functionResponse"] for part in content.get("parts") or [] if _is_response(part)]
-        responses[:0] = found
+        found = [field(part, "functionResponse") for part in content.get("parts") or [] if isinstance(part, dict)]
+        responses[:0] = [response for response in found if isinstance(response, dict)]
     ids = _pairing_ids(responses)
     return {ids[i]: tool_result_value(r.get("response")) for i, r in enumerate(responses) if ids[i] in wanted}
-
-
-def _is_response(part: Any) -> bool:
-    return isinstance(part, dict) and isinstance(part.get("functionResponse"), dict)
