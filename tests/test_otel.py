@@ -471,6 +471,9 @@ def test_an_unreachable_collector_is_one_line_naming_the_url(
     [
         (["--otlp-endpoint", "ftp://collector"], "is not an http:// or https:// URL"),
         (["--otlp-endpoint", "http://127.0.0.1:9", "--header", "novalue"], "is not NAME=VALUE"),
+        (["--otlp-endpoint", "http://127.0.0.1:9", "-o", "spans.json"], "give one of them"),
+        (["--format", "otlp", "--header", "a=b"], "give --otlp-endpoint too"),
+        (["--format", "csv", "--content"], "add --format otlp or --otlp-endpoint"),
     ],
 )
 def test_bad_export_options_are_one_line(
@@ -488,3 +491,15 @@ def test_an_sdk_exporter_that_fails_raises(agent_cassette: Path, collector: Coll
     collector.status = 200
     assert len(export(agent_cassette, exporter)) == 8
     assert ExportTraceServiceRequest.FromString(collector.posts[-1][2]) == encode_spans(spans(agent_cassette))
+
+
+def test_a_cassette_with_no_steps_gives_no_spans_and_no_request(
+    tmp_path: Path, collector: Collector, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "nothing.yaml"
+    with Recorder(empty, mode="rewrite"):
+        pass
+    assert empty.exists() and spans(empty) == []
+    assert main(["export", str(empty), "--otlp-endpoint", collector.url]) == 0
+    assert collector.posts == []  # receivers refuse an empty request (MLflow answers 400)
+    assert "sent 0 spans of 1 cassette" in capsys.readouterr().err

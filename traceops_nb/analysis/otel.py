@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cassette.interactions import Interaction
 from ..trace import Event, ToolCall, Trace, traces
+from ..trace.event import COUNTING_OPERATIONS
 from ..trace.normalize import Message, normalize_messages
 
 if TYPE_CHECKING:
@@ -120,6 +121,8 @@ def export(
     sent: list[ReadableSpan] = []
     for trace in traces(source):
         batch = trace_spans(trace, otel_resource, include_content=include_content)
+        if not batch:
+            continue
         result: SpanExportResult = exporter.export(batch)
         if result is not SpanExportResult.SUCCESS:
             raise OtelExportError(
@@ -152,6 +155,9 @@ class _Timed:
 
 
 def trace_spans(trace: Trace, resource: Resource, *, include_content: bool = False) -> list[ReadableSpan]:
+    """The root span and one span per step; none for a trace with no steps (it has no time to show)."""
+    if not trace.events:
+        return []
     from opentelemetry.sdk.trace import Event as SpanEvent
     from opentelemetry.sdk.trace import ReadableSpan
     from opentelemetry.sdk.util.instrumentation import InstrumentationScope
@@ -256,7 +262,7 @@ def _tool_call_ids(events: Sequence[Event]) -> list[str | None]:
     ids: list[str | None] = []
     requested: list[ToolCall] = []
     for event in events:
-        if event.kind == "llm_call":
+        if event.kind == "llm_call" and event.operation not in COUNTING_OPERATIONS:  # counting answers nothing
             requested = list(event.tool_calls)
         match = next((call for call in requested if call.name == event.name), None)
         if event.kind == "tool_call" and match is not None:
