@@ -200,6 +200,7 @@ README_MODULES = {
     "traceops_nb.baseline": ("keep", "accept", "rollback", "baseline_path"),
     "traceops_nb.assertions": ("assert_cost_under", "assert_tokens_under", "assert_max_llm_calls", "assert_no_loops"),
     "traceops_nb.frame": ("to_dataframe", "COLUMNS"),
+    "traceops_nb.otel": ("export", "spans", "OtelExportError"),
     "traceops_nb.plots": ("cost_by_model", "tokens_per_step", "latency_timeline", "cost_by_cassette"),
     "traceops_nb.tools": ("RecordedToolError",),
     "traceops_nb.widgets": ("TrajectoryWidget", "DebuggerWidget", "DiffWidget"),

@@ -43,6 +43,7 @@ MODULE_ALIASES = {
     "assertions": "analysis.assertions",
     "baseline": "notebook.baseline",
     "frame": "analysis.frame",
+    "otel": "analysis.otel",
     "plots": "analysis.plots",
     "pricing": "trace.pricing",
     "tools": "engine.tools",

@@ -29,9 +29,10 @@ from .cassette.redact import REQUEST_HEADERS, RESPONSE_HEADERS, Redactor, find_k
 from .engine.importing import import_cassette
 from .errors import CassetteError
 from .trace import Event, Trace, as_trace
+from .trace.event import plural
 
 PROG = "traceops-nb"
-EXPORT_FORMATS = ("json", "csv", "parquet")
+EXPORT_FORMATS = ("json", "csv", "parquet", "otlp")
 
 
 class CliError(Exception):
@@ -200,12 +201,41 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="cassettes, or folders of cassettes")
     parser.add_argument(
-        "--format", choices=EXPORT_FORMATS, help="json, csv or parquet (default: from -o's suffix, else json)"
+        "--format",
+        choices=EXPORT_FORMATS,
+        help="json, csv or parquet rows, or otlp: OpenTelemetry GenAI spans as OTLP/JSON (default: from -o's "
+        "suffix, else json)",
     )
     parser.add_argument("-o", "--output", help="the file to write (default: standard output; parquet needs one)")
+    otel = parser.add_argument_group("OpenTelemetry (needs traceops_nb[otel])")
+    otel.add_argument(
+        "--otlp-endpoint",
+        metavar="URL",
+        nargs="?",
+        const="",
+        help="send the spans to this OTLP/HTTP collector (URL/v1/traces); without URL, to the one "
+        "OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT names (else localhost:4318); OTEL_EXPORTER_OTLP_* are honoured",
+    )
+    otel.add_argument(
+        "--header", metavar="K=V", action="append", default=[], help="an HTTP header for the collector (repeatable)"
+    )
+    otel.add_argument(
+        "--content",
+        action="store_true",
+        help="include messages, tool arguments and results (left out by default: backends are often shared)",
+    )
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    sending = args.otlp_endpoint is not None
+    if sending and args.output:
+        raise CliError("-o writes a file and --otlp-endpoint sends to a collector: give one of them")
+    if args.header and not sending:
+        raise CliError("--header is for the collector: give --otlp-endpoint too")
+    if sending or args.format == "otlp":
+        return _export_otlp(args, _cassettes(args.paths))
+    if args.content:
+        raise CliError("--content is for OpenTelemetry spans: add --format otlp or --otlp-endpoint")
     kind = args.format or _format_of(args.output)
     if kind == "parquet":
         _require_pyarrow()
@@ -225,6 +255,73 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output:
         print(f"wrote {len(frame)} rows to {args.output}", file=sys.stderr)
     return 0
+
+
+def _export_otlp(args: argparse.Namespace, files: list[Path]) -> int:
+    """The cassettes as OpenTelemetry spans: an OTLP/JSON file (or standard output), or sent to a collector."""
+    from .analysis import otel, otlp
+
+    try:
+        otel.require_sdk()
+        endpoint, headers = args.otlp_endpoint, _headers(args.header)
+        collector = None if endpoint is None else otlp.Collector.resolve(endpoint or None, headers)
+    except (ImportError, otlp.OtlpError) as err:
+        raise CliError(str(err)) from None
+    if collector is None:
+        text = otlp.to_json_text(otel.spans(files, include_content=args.content))
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+            print(f"wrote the spans of {plural(len(files), 'cassette')} to {args.output}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
+    progress = _Progress(len(files), sys.stderr)
+    sent = 0
+    for file in files:
+        batch = otel.spans(file, include_content=args.content)
+        if not batch:  # a cassette with no steps (receivers refuse an empty request)
+            progress.step()
+            continue
+        try:
+            collector.send(batch)
+        except otlp.OtlpError as err:
+            progress.end()
+            raise CliError(f"{err} (while sending {file}; {progress.done} of {len(files)} cassettes sent)") from None
+        sent += len(batch)
+        progress.step()
+    progress.end()
+    print(f"sent {plural(sent, 'span')} of {plural(len(files), 'cassette')} to {collector.url}", file=sys.stderr)
+    return 0
+
+
+def _headers(pairs: list[str]) -> dict[str, str]:
+    headers = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise CliError(f"--header {pair!r} is not NAME=VALUE (e.g. --header x-project-name=agents)")
+        headers[name.strip()] = value.strip()
+    return headers
+
+
+class _Progress:
+    """A bar on a terminal when there are many cassettes; nothing in a log (it would be a line per step)."""
+
+    def __init__(self, total: int, stream: TextIO, width: int = 30) -> None:
+        self.total, self.stream, self.width, self.done = total, stream, width, 0
+        self.shown = total > 1 and stream.isatty()
+
+    def step(self) -> None:
+        self.done += 1
+        if self.shown:
+            filled = self.width * self.done // self.total
+            bar = "#" * filled + "." * (self.width - filled)
+            self.stream.write(f"\r[{bar}] {self.done}/{self.total} cassettes")
+            self.stream.flush()
+
+    def end(self) -> None:
+        if self.shown and self.done:
+            self.stream.write("\n")
 
 
 def _json_rows(frame: Any) -> str:
