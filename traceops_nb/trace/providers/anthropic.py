@@ -7,13 +7,19 @@ from typing import Any
 
 from ...cassette.interactions import Interaction
 from ..event import Event, ToolCall, join_text, parts_text
-from .common import common_fields
+from ..operations import generates, operation_from_path
+from .common import common_fields, not_generating
+
+_OPERATIONS = {"/v1/messages": "messages", "/v1/messages/count_tokens": "messages.count_tokens"}
 
 
 def to_event(interaction: Interaction, step: int) -> Event:
     fields = common_fields(interaction, step)
-    path = interaction.request.path
-    fields["operation"] = "messages.count_tokens" if path.endswith("/count_tokens") else "messages"
+    method, path = interaction.request.method, interaction.request.path
+    operation = (_OPERATIONS.get(path) if method == "POST" else None) or operation_from_path(method, path)
+    fields["operation"] = operation
+    if not generates(operation):
+        return Event(**not_generating(fields, interaction))  # type: ignore[arg-type]
     request = interaction.request.body if isinstance(interaction.request.body, dict) else {}
     messages = list(request.get("messages") or [])
     if request.get("system"):

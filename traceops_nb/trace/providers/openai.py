@@ -6,20 +6,25 @@ from typing import Any
 
 from ...cassette.interactions import Interaction
 from ..event import Event, ToolCall, join_text, parts_text, tool_arguments
-from .common import common_fields
+from ..operations import generates, operation_from_path
+from .common import common_fields, not_generating
 
 _OPERATIONS = {
     "/chat/completions": "chat.completions",
     "/responses": "responses",
     "/embeddings": "embeddings",
     "/completions": "completions",
+    "/responses/input_tokens": "responses.input_tokens",
 }
 
 
 def to_event(interaction: Interaction, step: int) -> Event:
     fields = common_fields(interaction, step)
-    operation = _OPERATIONS.get(interaction.request.path, interaction.request.path.strip("/").replace("/", "."))
+    method, path = interaction.request.method, interaction.request.path
+    operation = (_OPERATIONS.get(path) if method == "POST" else None) or operation_from_path(method, path)
     fields["operation"] = operation
+    if not generates(operation):
+        return Event(**not_generating(fields, interaction))  # type: ignore[arg-type]
     request = interaction.request.body if isinstance(interaction.request.body, dict) else {}
     fields["input_messages"] = tuple(_input_messages(operation, request))
     if fields["kind"] == "llm_call":
