@@ -14,7 +14,8 @@ export function renderDetail(detail, sofar) {
     append(root, section(`Input messages (${detail.messages.length})`, renderChat(detail.messages)));
     if (detail.kind === "llm_call") append(root, section("Output", renderOutput(detail)));
   } else {
-    const [inputTitle, outputTitle] = detail.kind === "decision" ? ["Reason", "Decision"] : ["Tool input", "Tool output"];
+    const titles = { decision: ["Reason", "Decision"], api_call: ["Request", "Response"] };
+    const [inputTitle, outputTitle] = titles[detail.kind] || ["Tool input", "Tool output"];
     append(root, section(inputTitle, pre(detail.input)));
     if (!detail.error) append(root, section(outputTitle, pre(detail.output)));
   }
@@ -76,7 +77,8 @@ function renderCosts(detail, sofar) {
   const extra = [];
   if (tokens.cached) extra.push(`${formatTokens(tokens.cached)} cached`);
   if (tokens.reasoning) extra.push(`${formatTokens(tokens.reasoning)} reasoning`);
-  const inOut = `${formatTokens(tokens.input)} in / ${formatTokens(tokens.output)} out${extra.length ? ` (${extra.join(", ")})` : ""}`;
+  const counted = `${formatTokens(tokens.input)} in / ${formatTokens(tokens.output)} out${extra.length ? ` (${extra.join(", ")})` : ""}`;
+  const inOut = tokens.input === null ? "tokens unknown" : counted;
   append(row, chip("this step", `${inOut} · ${formatCost(detail.cost_usd)}`, "tnb-chip-step"));
   if (sofar) append(row, chip("so far", `${formatTokens(sofar.tokens)} tokens · ${formatCost(sofar.cost)}`, "tnb-chip-sofar"));
   return row;

@@ -11,11 +11,21 @@ export function renderHeader(title, totals) {
   append(header, el("strong", "tnb-title", title));
   const chips = el("div", "tnb-chips");
   append(chips, chip("steps", formatTokens(totals.steps)), chip("LLM calls", formatTokens(totals.llm_calls)));
-  append(chips, chip("tool calls", formatTokens(totals.tool_calls)), chip("tokens", formatTokens(totals.tokens)));
+  append(chips, chip("tool calls", formatTokens(totals.tool_calls)), chip("tokens", tokensText(totals)));
   const cost = totals.cost_usd === null ? "unknown" : formatCost(totals.cost_usd);
-  append(chips, chip("cost", totals.unpriced ? `${cost} (${pluralize(totals.unpriced, "call")} unpriced)` : cost));
+  append(chips, chip("cost", totals.unpriced ? `${cost} (cost of ${pluralize(totals.unpriced, "call")} unknown)` : cost));
   append(chips, chip("time", formatDuration(totals.duration_ms)));
-  return append(header, chips);
+  append(header, chips);
+  // Why a total is unknown and how to fix it: the same notes as the text summary.
+  for (const note of totals.notes || []) append(header, el("div", "tnb-note", note));
+  return header;
+}
+
+function tokensText(totals) {
+  const without = totals.without_usage || 0;
+  if (!without) return formatTokens(totals.tokens);
+  if (without === totals.llm_calls) return "unknown";
+  return `${formatTokens(totals.tokens)} (${pluralize(without, "call")} without usage)`;
 }
 
 export function renderTrajectoryLine(steps) {
@@ -64,14 +74,19 @@ export function renderStepRow(step, scales, selected, marks = false) {
   if (marks) append(name, replayMark(step.replayed));
   append(row, name);
   const llm = step.kind === "llm_call";
-  append(row, el("span", "tnb-c-num", llm ? formatTokens(step.input_tokens) : ""));
-  append(row, el("span", "tnb-c-num", llm ? formatTokens(step.output_tokens) : ""));
+  append(row, el("span", "tnb-c-num", llm ? stepTokens(step.input_tokens) : ""));
+  append(row, el("span", "tnb-c-num", llm ? stepTokens(step.output_tokens) : ""));
   append(row, el("span", "tnb-c-num", llm ? formatCost(step.cost_usd) : ""));
   append(row, el("span", "tnb-c-num", formatDuration(step.duration_ms)));
   const bars = el("span", "tnb-c-bars");
   append(bars, bar("tnb-bar-time", barPercent(step.duration_ms, scales.duration), `time ${formatDuration(step.duration_ms)}`));
   append(bars, bar("tnb-bar-cost", barPercent(step.cost_usd, scales.cost), `cost ${formatCost(step.cost_usd)}`));
   return append(row, bars);
+}
+
+// null: the response reported no usage, so the count is unknown (never 0).
+function stepTokens(count) {
+  return count === null ? "?" : formatTokens(count);
 }
 
 function replayMark(replayed) {

@@ -58,7 +58,7 @@ export function kindClass(step) {
 }
 
 export function kindLabel(step) {
-  return { llm_call: "LLM", tool_call: "tool", decision: "decision", error: "error" }[step.kind] || step.kind;
+  return { llm_call: "LLM", tool_call: "tool", decision: "decision", error: "error", api_call: "API" }[step.kind] || step.kind;
 }
 
 // What a row names: the model for an LLM call, the tool or decision name otherwise.

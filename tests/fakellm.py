@@ -354,7 +354,8 @@ class FakeLLMServer:
         routes = ANTHROPIC_ROUTES if anthropic else OPENAI_ROUTES
         route = routes.get(path) or (None if anthropic else azure_route(path)) if method == "POST" else None
         if route is None:
-            return error_reply(anthropic, 404, f"Invalid URL ({method} {path})")
+            read = read_reply(self, method, path, anthropic)
+            return read if read is not None else error_reply(anthropic, 404, f"Invalid URL ({method} {path})")
         status = TRIGGER_STATUSES.get(str(body.get("model")))
         if status is not None:
             reply = error_reply(anthropic, status, f"Error triggered by model '{body['model']}'.", model_error=True)
@@ -772,6 +773,35 @@ def moderations(server: FakeLLMServer, body: JSON) -> Reply:
 
 
 OPENAI_ROUTES["/v1/moderations"] = moderations
+# --------------------------------------------------------------------------- calls that generate nothing
+
+
+def read_reply(server: FakeLLMServer, method: str, path: str, anthropic: bool) -> Reply | None:
+    """GET /v1/models (both APIs), /v1/files and /v1/responses/{id}: listing and fetching, no generation."""
+    if method != "GET":
+        return None
+    if path == "/v1/models" and anthropic:
+        model = {
+            "type": "model",
+            "id": "claude-sonnet-4-6",
+            "display_name": "Claude",
+            "created_at": "2026-01-01T00:00:00Z",
+        }
+        return Reply(body={"data": [model], "has_more": False, "first_id": model["id"], "last_id": model["id"]})
+    if path == "/v1/models":
+        return Reply(
+            body={
+                "object": "list",
+                "data": [{"id": "gpt-5.4-mini", "object": "model", "created": 0, "owned_by": "fake"}],
+            }
+        )
+    if path == "/v1/files":
+        return Reply(body={"object": "list", "data": [], "has_more": False})
+    if path.startswith("/v1/responses/"):
+        stored = responses(server, {"model": "gpt-5.4-mini", "input": "stored"})
+        stored.body["id"] = path.rsplit("/", 1)[1]
+        return stored
+    return None
 
 
 # --------------------------------------------------------------------------- HTTP plumbing

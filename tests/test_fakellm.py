@@ -117,7 +117,7 @@ def test_lifecycle_and_request_log() -> None:
 
 def test_unknown_path_is_openai_404(oai: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError) as info:
-        oai.models.list()
+        oai.batches.list()
     assert info.value.status_code == 404
     assert set(info.value.response.json()["error"]) == {"message", "type", "param", "code"}
 

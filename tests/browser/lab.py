@@ -97,6 +97,10 @@ def jupyter_lab(root: Path) -> Iterator[Lab]:
     notebook_settings = home / "settings" / "@jupyterlab" / "notebook-extension"
     notebook_settings.mkdir(parents=True)
     (notebook_settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    # Widget state saved in a notebook is loaded when it opens (and saved with it), as for a user who turns it on.
+    widgets_settings = home / "settings" / "@jupyter-widgets" / "jupyterlab-manager"
+    widgets_settings.mkdir(parents=True)
+    (widgets_settings / "plugin.jupyterlab-settings").write_text(json.dumps({"saveState": True}))
     env = {
         **os.environ,
         "TRACEOPS_RECORD_MODE": "none",

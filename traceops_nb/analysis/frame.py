@@ -4,7 +4,7 @@
 | --- | --- | --- |
 | cassette | string | the cassette path (<NA> for a trace that has none) |
 | step | int64 | the event's position in its trace, from 0 |
-| kind | category | llm_call, tool_call, decision or error |
+| kind | category | llm_call, tool_call, decision, error or api_call (a call that generates nothing) |
 | provider | string | openai / anthropic (<NA> for recorded tools and decisions) |
 | model | string | the model that answered |
 | operation | string | chat.completions, responses, embeddings, messages, … |
@@ -39,7 +39,7 @@ import pandas as pd
 
 from ..trace import Event, Trace, traces
 
-KINDS = ("llm_call", "tool_call", "decision", "error")
+KINDS = ("llm_call", "tool_call", "decision", "error", "api_call")
 STRING = ("cassette", "provider", "model", "operation", "name", "error", "finish_reason", "cell")
 INTEGER = ("step", "input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens")
 COLUMNS = {

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..cassette.operations import operation_of
 from . import context, fastpath, params
 
 SDK_MODULES = {"openai": "openai._base_client", "anthropic": "anthropic._base_client"}
@@ -53,19 +54,8 @@ def _start(client: Any, provider: str, options: Any) -> tuple[context.Call, obje
     if session.replaying:  # a fast replay builds no http request: its client's credentials are learnt here
         session.learn_client(client)
     base_path = client.base_url.path.rstrip("/")
-    call = context.Call(session, provider, client._client, base_path, operation=operation_name(options.url))
+    call = context.Call(session, provider, client._client, base_path, operation=operation_of(options.method.upper(), urlsplit(options.url).path))
     return call, context.begin_call(call)
-
-
-def operation_name(url: str) -> str:
-    """The operation a resource method calls, from the path it asks for before any client rewrites it (Azure
-    moves it under `/deployments/<name>`, or outside its base path): "/chat/completions" → "chat.completions",
-    anthropic's "/v1/messages/count_tokens?beta=true" → "messages.count_tokens"."""
-    path = urlsplit(url).path
-    parts = [part for part in path.split("/") if part]
-    if parts[:1] == ["v1"]:
-        parts = parts[1:]
-    return ".".join(parts)
 
 
 def _finish(call: context.Call, token: object) -> None:

@@ -35,7 +35,7 @@ def tool_arguments(raw: Any) -> Any:
 @dataclass(frozen=True)
 class Event:
     step: int
-    kind: str  # "llm_call", "tool_call", "decision" or "error"
+    kind: str  # "llm_call", "tool_call", "decision", "error", or "api_call" (generates nothing: trace/operations.py)
     provider: str | None = None
     model: str | None = None
     operation: str = ""  # "chat.completions", "responses", "messages", …

@@ -3,7 +3,9 @@ an event.
 
 Cost is computed when a call is recorded and stored in the cassette, so a budget test does not flip
 when prices change; `recompute(trace)` prices a trace again with today's table. A model the table does
-not know costs NaN (never a silent $0), with one warning per model per process saying how to add it.
+not know costs NaN (never a silent $0); the trace's summary and widgets say so (trace/unknowns.py), and outside
+a notebook kernel one warning per model per process says so too. In a kernel the warning would be on stderr of
+the record run only, which a replay run (nbval) could not reproduce.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 import threading
 import warnings
 from dataclasses import dataclass, replace
@@ -23,8 +26,9 @@ import yaml
 from ..cassette.interactions import Interaction, ToolRecord
 from .event import COUNTING_OPERATIONS, Event
 from .trace import Trace, event_from
+from .unknowns import PRICES_ENV_VAR, how_to_price
 
-ENV_VAR = "TRACEOPS_PRICES"  # a price file loaded over the packaged table
+ENV_VAR = PRICES_ENV_VAR  # a price file loaded over the packaged table
 _DATED = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8})$")  # gpt-4o-2024-08-06, claude-haiku-4-5-20251001
 
 
@@ -184,7 +188,7 @@ def cost_of(event: Event) -> float | None:
     Unknown means the response reported no usage (an OpenAI stream without include_usage), or the
     model is not in the table; the latter warns once per model.
     """
-    if event.kind == "error" or event.operation in COUNTING_OPERATIONS:
+    if event.kind in ("error", "api_call") or event.operation in COUNTING_OPERATIONS:
         return 0.0
     if event.kind != "llm_call" or not event.has_usage or not event.model:
         return None
@@ -214,19 +218,27 @@ def _or(value: float | None, default: float) -> float:
 
 
 def _warn_unknown(model: str, provider: str | None) -> None:
+    if in_notebook_kernel():
+        return
     with _lock:
         if model in _warned:
             return
         _warned.add(model)
     warnings.warn(
-        f"traceops_nb has no price for {provider or 'the'} model {model!r}, so its cost is NaN (unknown). "
-        f"Add it: traceops_nb.pricing.register_model({model!r}, input=..., output=..., cached_input=...) "
-        "in USD per million tokens, or load a price file with traceops_nb.pricing.load_prices(path) "
-        f"(or set {ENV_VAR}=path). A model that costs nothing (one served locally, for instance) is marked "
-        f"free with traceops_nb.pricing.register_model({model!r}, input=0, output=0).",
+        f"traceops_nb has no price for {provider or 'the'} model {model!r}, so its cost is NaN (unknown): "
+        f"{how_to_price(model)}.",
         UserWarning,
         stacklevel=2,
     )
+
+
+def in_notebook_kernel() -> bool:
+    """Running in a Jupyter kernel (JupyterLab, Notebook 7, VS Code, nbclient, nbval): ipykernel's shell is
+    the active IPython shell. Read from the modules already imported; nothing is imported here."""
+    ipython, zmqshell = sys.modules.get("IPython"), sys.modules.get("ipykernel.zmqshell")
+    if ipython is None or zmqshell is None:
+        return False
+    return isinstance(ipython.get_ipython(), zmqshell.ZMQInteractiveShell)
 
 
 def price_interaction(interaction: Interaction) -> None:

@@ -18,6 +18,7 @@ from ..cassette.interactions import Interaction, Record, ToolRecord
 from .event import COUNTING_OPERATIONS, Event, ToolCall, format_cost, plural, short
 from .handoff import handoff_target
 from .providers import adapter_for, tool_results
+from .unknowns import notes, usage_unknown
 
 
 class Trace:
@@ -195,7 +196,8 @@ def summarize(trace: Trace) -> str:
     source = f" ({Path(trace.cassette).name})" if trace.cassette else ""
     lines = [
         f"Trace{source}: {plural(trace.total_llm_calls, 'LLM call')}, {plural(trace.total_tool_calls, 'tool call')}, "
-        f"{plural(trace.total_tokens, 'token')}, {format_cost(trace.total_cost_usd)}"
+        f"{plural(trace.total_tokens, 'token')}, {format_cost(trace.total_cost_usd)}",
+        *notes(events),
     ]
     if events:
         lines.append("trajectory: " + " → ".join(trace.trajectory))
@@ -206,7 +208,10 @@ def summarize(trace: Trace) -> str:
 def step_line(event: Event) -> str:
     head = f"  {event.step:>3} {event.label}"
     if event.kind == "llm_call":
-        detail = f"in {event.input_tokens} / out {event.output_tokens} tokens, {format_cost(event.cost_usd)}"
+        tokens = (
+            "tokens unknown" if usage_unknown(event) else f"in {event.input_tokens} / out {event.output_tokens} tokens"
+        )
+        detail = f"{tokens}, {format_cost(event.cost_usd)}"
         if event.tool_calls:
             detail += ", requests " + ", ".join(call.name for call in event.tool_calls)
         elif event.output_text:

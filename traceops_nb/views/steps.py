@@ -13,6 +13,7 @@ from typing import Any
 
 from ..trace import Event, Trace, format_cost
 from ..trace.normalize import Message, normalize_messages
+from ..trace.unknowns import notes, usage_unknown
 
 # The per-step summary, sent as columns (one list per field): a 10,000-step trace stays a few hundred KB.
 SUMMARY_FIELDS = (
@@ -45,8 +46,8 @@ def step_columns(events: Sequence[Event], *, replayed: bool = False) -> dict[str
         "provider": [event.provider for event in events],
         "model": [event.model for event in events],
         "name": [event.name for event in events],
-        "input_tokens": [event.input_tokens for event in events],
-        "output_tokens": [event.output_tokens for event in events],
+        "input_tokens": [None if usage_unknown(event) else event.input_tokens for event in events],
+        "output_tokens": [None if usage_unknown(event) else event.output_tokens for event in events],
         "cost_usd": [known(event.cost_usd) for event in events],
         "duration_ms": [round(event.duration_ms, 1) for event in events],
         "error": [event.error is not None for event in events],
@@ -66,6 +67,8 @@ def totals(trace: Trace) -> dict[str, Any]:
         "tokens": trace.total_tokens,
         "cost_usd": sum(priced) if priced or not llm_calls else None,
         "unpriced": len(llm_calls) - len(priced),
+        "without_usage": sum(usage_unknown(event) for event in llm_calls),
+        "notes": notes(trace.events),  # why a total is unknown, and how to fix it
         "duration_ms": round(sum(event.duration_ms for event in trace.events), 1),
     }
 
@@ -90,9 +93,9 @@ def step_detail(event: Event) -> dict[str, Any]:
         "input": event.input,
         "output": event.output,
         "error": event.error,
-        "tokens": {
-            "input": event.input_tokens,
-            "output": event.output_tokens,
+        "tokens": {  # input and output None: the response reported no usage
+            "input": None if usage_unknown(event) else event.input_tokens,
+            "output": None if usage_unknown(event) else event.output_tokens,
             "cached": event.cached_tokens,
             "reasoning": event.reasoning_tokens,
         },

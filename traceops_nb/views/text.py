@@ -10,7 +10,8 @@ import html
 import math
 
 from ..analysis.savings import replay_savings
-from ..trace import Event, Trace
+from ..trace import Event, Trace, plural
+from ..trace.unknowns import notes, usage_unknown
 
 _COLUMNS = ("step", "kind", "name", "tokens in", "tokens out", "cost")
 _MARKED = (*_COLUMNS, "from")  # with marks: where each step came from, "replayed" or "live"
@@ -34,8 +35,7 @@ def _rows(trace: Trace, max_rows: int | None = None, marks: bool = False) -> lis
             str(event.step),
             event.kind,
             _name(event),
-            str(event.input_tokens),
-            str(event.output_tokens),
+            *(("?", "?") if usage_unknown(event) else (str(event.input_tokens), str(event.output_tokens))),
             _cost(event.cost_usd),
             *((_origin(event),) if marks else ()),
         )
@@ -48,12 +48,12 @@ def _origin(event: Event) -> str:
 
 
 def _heading(trace: Trace, title: str, marks: bool) -> list[str]:
-    return [title, totals_line(trace), *([replay_savings(trace).line()] if marks else [])]
+    return [title, totals_line(trace), *notes(trace.events), *([replay_savings(trace).line()] if marks else [])]
 
 
 def _more(trace: Trace, max_rows: int | None) -> str:
     hidden = len(trace.events) - max_rows if max_rows is not None else 0
-    return f"… {hidden} more steps" if hidden > 0 else ""
+    return f"… {plural(hidden, 'more step')}" if hidden > 0 else ""
 
 
 def _name(event: Event) -> str:
@@ -69,14 +69,22 @@ def _cost(cost: float | None) -> str:
 
 
 def totals_line(trace: Trace) -> str:
+    """`3 steps · 2 LLM calls · 29 tokens · $0.000091`; what is not known is said so, never counted as 0."""
     llm_calls = [event for event in trace.events if event.kind == "llm_call"]
     priced = [event.cost_usd for event in llm_calls if event.cost_usd is not None and _known(event.cost_usd)]
     unpriced = len(llm_calls) - len(priced)
     if not priced:
         cost = "cost unknown" if unpriced else "$0"
     else:
-        cost = f"${sum(priced):.6f}" + (f" ({unpriced} calls unpriced)" if unpriced else "")
-    return f"{len(trace.events)} steps · {len(llm_calls)} LLM calls · {trace.total_tokens} tokens · {cost}"
+        cost = f"${sum(priced):.6f}" + (f" (cost of {plural(unpriced, 'call')} unknown)" if unpriced else "")
+    usageless = sum(usage_unknown(event) for event in llm_calls)
+    if usageless == len(llm_calls) and usageless:
+        tokens = "tokens unknown"
+    else:
+        tokens = plural(trace.total_tokens, "token") + (
+            f" ({plural(usageless, 'call')} without usage)" if usageless else ""
+        )
+    return f"{plural(len(trace.events), 'step')} · {plural(len(llm_calls), 'LLM call')} · {tokens} · {cost}"
 
 
 def plain_text(trace: Trace, title: str, max_rows: int | None = None, *, marks: bool = False) -> str:

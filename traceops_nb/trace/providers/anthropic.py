@@ -6,17 +6,19 @@ import json
 from typing import Any
 
 from ...cassette.interactions import Interaction
+from ...cassette.operations import generates, operation_of
 from ..event import Event, ToolCall, join_text, parts_text
-from .common import common_fields
+from .common import common_fields, not_generating
 
 READ = ("messages", "messages.count_tokens")  # the operations read here
 
 
 def to_event(interaction: Interaction, step: int) -> Event:
     fields = common_fields(interaction, step)
-    path = interaction.request.path
-    operation = interaction.operation or ("messages.count_tokens" if path.endswith("/count_tokens") else "messages")
+    operation = interaction.operation or operation_of(interaction.request.method, interaction.request.path)
     fields["operation"] = operation
+    if not generates(operation):
+        return Event(**not_generating(fields, interaction))  # type: ignore[arg-type]
     if operation not in READ:  # recorded and replayed, shown under its own name, never read as a message
         return Event(**fields)  # type: ignore[arg-type]
     request = interaction.request.body if isinstance(interaction.request.body, dict) else {}

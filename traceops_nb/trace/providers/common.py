@@ -29,6 +29,15 @@ def common_fields(interaction: Interaction, step: int) -> dict[str, object]:
     return fields
 
 
+def not_generating(fields: dict[str, object], interaction: Interaction) -> dict[str, object]:
+    """A call that generates nothing (trace/operations.py) as an `api_call` step named for its operation, free;
+    its request as input and its JSON response as output. A failed one stays an error."""
+    if fields["kind"] != "error":
+        fields.update(kind="api_call", cost_usd=0.0, output=interaction.response.body)
+    fields.update(name=fields["operation"], input=f"{interaction.request.method} {interaction.request.path}")
+    return fields
+
+
 def error_message(body: object) -> str | None:
     """Both providers put the message at error.message."""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):

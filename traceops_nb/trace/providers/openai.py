@@ -6,8 +6,9 @@ import re
 from typing import Any
 
 from ...cassette.interactions import Interaction
+from ...cassette.operations import generates, operation_of
 from ..event import Event, ToolCall, join_text, parts_text, tool_arguments
-from .common import common_fields
+from .common import common_fields, not_generating
 
 # The operations read here; any other is recorded and replayed, and shown under its own name, unread.
 CHAT, RESPONSES, COMPLETIONS = "chat.completions", "responses", "completions"
@@ -17,8 +18,10 @@ _AZURE_PREFIX = re.compile(r"^/openai(?=/|$)|^/deployments/[^/]+(?=/)")
 
 def to_event(interaction: Interaction, step: int) -> Event:
     fields = common_fields(interaction, step)
-    operation = interaction.operation or operation_of_path(interaction.request.path)
+    operation = interaction.operation or operation_of(interaction.request.method, sdk_path(interaction.request.path))
     fields["operation"] = operation
+    if not generates(operation):
+        return Event(**not_generating(fields, interaction))  # type: ignore[arg-type]
     request = interaction.request.body if isinstance(interaction.request.body, dict) else {}
     fields["input_messages"] = tuple(_input_messages(operation, request))
     if fields["kind"] == "llm_call":
@@ -30,13 +33,13 @@ def to_event(interaction: Interaction, step: int) -> Event:
     return Event(**fields)  # type: ignore[arg-type]
 
 
-def operation_of_path(path: str) -> str:
-    """The operation of a call recorded before interactions named it, from its SDK-relative path (an Azure
-    one too: `/deployments/<name>/chat/completions`, a deployment client's `/openai/responses`)."""
+def sdk_path(path: str) -> str:
+    """The path a resource method asked for, for calls recorded before interactions named their operation (an
+    Azure one too: `/deployments/<name>/chat/completions`, a deployment client's `/openai/responses`)."""
     while True:
         stripped = _AZURE_PREFIX.sub("", path, count=1)
         if stripped == path:
-            return ".".join(part for part in path.split("/") if part)
+            return path
         path = stripped
 
 
