@@ -44,6 +44,10 @@ class CassetteUnusedError(CassetteError):
     """A strict replay ended with recorded interactions that were never played."""
 
 
+class UnrecordedCallError(CassetteError):
+    """While replaying only, an SDK call was made outside any cassette: stopped before the network."""
+
+
 class CassetteFormatError(CassetteError):
     """The cassette cannot be read: not YAML, unsafe YAML, a wrong shape or an unknown version."""
 
@@ -54,7 +58,3 @@ class CassetteSecretError(CassetteError):
 
 class BaselineNotFoundError(CassetteNotFoundError):
     """accept, rollback or compare was asked for, but the cassette has no baseline beside it."""
-
-
-class UnrecordedCallError(CassetteError):
-    """While replaying only, an SDK call was made outside any cassette: stopped before the network."""
