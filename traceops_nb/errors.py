@@ -44,6 +44,10 @@ class CassetteUnusedError(CassetteError):
     """A strict replay ended with recorded interactions that were never played."""
 
 
+class UnrecordedCallError(CassetteError):
+    """While replaying only, an SDK call was made outside any cassette: stopped before the network."""
+
+
 class CassetteFormatError(CassetteError):
     """The cassette cannot be read: not YAML, unsafe YAML, a wrong shape or an unknown version."""
 
@@ -77,7 +81,3 @@ class UnrecordedTrafficWarning(TraceopsWarning):
 
 class RedactedKeyWarning(TraceopsWarning):
     """Key-shaped text that no SDK sent as a credential was replaced by a marker in the written cassette."""
-
-
-class UnrecordedCallError(CassetteError):
-    """While replaying only, an SDK call was made outside any cassette: stopped before the network."""

@@ -45,11 +45,9 @@ def _wrap(client_class: type, provider: str, *, is_async: bool) -> None:
     client_class.request = wrapper  # type: ignore[attr-defined]
 
 
-def _start(client: Any, provider: str, options: Any) -> tuple[context.Call, object] | None:
+def _start(client: Any, provider: str) -> tuple[context.Call, object] | None:
     session = context.active_session()
     if session is None:
-        if no_session_hook is not None:
-            no_session_hook(provider, options)
         return None
     if session.replaying:  # a fast replay builds no http request: its client's credentials are learnt here
         session.learn_client(client)
@@ -64,11 +62,17 @@ def _finish(call: context.Call, token: object) -> None:
         call.session.commit(call.last_attempt)
 
 
+def _no_session(provider: str, options: Any) -> None:
+    if no_session_hook is not None:
+        no_session_hook(provider, options)
+
+
 def _sync_request(original: Any, provider: str) -> Any:
     @functools.wraps(original)
     def request(self: Any, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None) -> Any:
-        started = _start(self, provider, options)
+        started = _start(self, provider)
         if started is None:
+            _no_session(provider, options)
             return original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
         call, token = started
         try:
@@ -85,8 +89,9 @@ def _sync_request(original: Any, provider: str) -> Any:
 def _async_request(original: Any, provider: str) -> Any:
     @functools.wraps(original)
     async def request(self: Any, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None) -> Any:
-        started = _start(self, provider, options)
+        started = _start(self, provider)
         if started is None:
+            _no_session(provider, options)
             return await original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
         call, token = started
         try:

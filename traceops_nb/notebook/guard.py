@@ -83,14 +83,15 @@ def cell_line() -> str:
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if _users(filename):
+        if users_code(filename):
             source = linecache.getline(filename, frame.f_lineno).strip()
             return f"line {frame.f_lineno}: {source}" if source else f"line {frame.f_lineno}"
         frame = frame.f_back  # type: ignore[assignment]
     return ""
 
 
-def _users(filename: str) -> bool:
+def users_code(filename: str) -> bool:
+    """A notebook cell or the user's own module, not a library (installed packages, the standard library, us)."""
     return not (
         "site-packages" in filename
         or "traceops_nb" in filename
