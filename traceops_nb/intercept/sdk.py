@@ -45,14 +45,15 @@ def _wrap(client_class: type, provider: str, *, is_async: bool) -> None:
     client_class.request = wrapper  # type: ignore[attr-defined]
 
 
-def _start(client: Any, provider: str) -> tuple[context.Call, object] | None:
+def _start(client: Any, provider: str, options: Any) -> tuple[context.Call, object] | None:
     session = context.active_session()
     if session is None:
         return None
     if session.replaying:  # a fast replay builds no http request: its client's credentials are learnt here
         session.learn_client(client)
     base_path = client.base_url.path.rstrip("/")
-    call = context.Call(session, provider, client._client, base_path, operation=operation_of(options.method.upper(), urlsplit(options.url).path))
+    operation = operation_of(options.method.upper(), urlsplit(options.url).path)
+    call = context.Call(session, provider, client._client, base_path, operation=operation)
     return call, context.begin_call(call)
 
 
@@ -70,7 +71,7 @@ def _no_session(provider: str, options: Any) -> None:
 def _sync_request(original: Any, provider: str) -> Any:
     @functools.wraps(original)
     def request(self: Any, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None) -> Any:
-        started = _start(self, provider)
+        started = _start(self, provider, options)
         if started is None:
             _no_session(provider, options)
             return original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
@@ -89,7 +90,7 @@ def _sync_request(original: Any, provider: str) -> Any:
 def _async_request(original: Any, provider: str) -> Any:
     @functools.wraps(original)
     async def request(self: Any, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None) -> Any:
-        started = _start(self, provider)
+        started = _start(self, provider, options)
         if started is None:
             _no_session(provider, options)
             return await original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
