@@ -54,7 +54,7 @@ def test_a_mismatch_only_in_generated_values_prints_the_ignore_fields_that_would
     message = str(caught.value)
     assert "look generated on each run" in message
     assert 'ignore_fields=["metadata.trace", "prompt_cache_key"]' in message
-    assert "re-record:" not in message  # re-recording cannot help here
+    assert "To re-record" not in message  # re-recording cannot help here
 
 
 def test_a_real_change_keeps_the_re_record_advice_and_no_generated_hint(
@@ -63,7 +63,7 @@ def test_a_real_change_keeps_the_re_record_advice_and_no_generated_hint(
     with pytest.raises(CassetteMismatchError) as caught, Replayer(cassette_path, ignore_fields=["metadata.trace"]):
         recorded.chat.completions.create(model=GPT, messages=user("hello there"), prompt_cache_key=run_key())
     message = str(caught.value)
-    assert "look generated" not in message and "re-record:" in message
+    assert "look generated" not in message and "To re-record" in message
     assert "prompt_cache_key" not in message  # an ignored field is not shown as a difference
 
 

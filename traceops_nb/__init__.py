@@ -28,6 +28,7 @@ from .errors import (
     CassetteNotFoundError,
     CassetteSecretError,
     CassetteUnusedError,
+    UnrecordedCallError,
 )
 from .notebook import baseline
 from .notebook.baseline import compare
@@ -118,6 +119,7 @@ __all__ = [
     "Trace",
     "TraceDiff",
     "TrajectoryWidget",
+    "UnrecordedCallError",
     "VolatileField",
     "assert_trace_unchanged",
     "assertions",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..cassette.interactions import Request
+from .textdiff import text_change
 
 MatchKey = tuple[str, str, str, str, str, str]
 
@@ -77,7 +78,7 @@ def differences(recorded: Request, live: Request) -> list[str]:
     _diff_values("query", recorded.query, live.query, lines)
     _diff_values("headers", recorded.headers, live.headers, lines)
     if recorded.body_text != live.body_text:
-        lines.append(f"body: {_short(recorded.body_text)} → {_short(live.body_text)}")
+        lines.append(f"body: {_change(recorded.body_text, live.body_text)}")
     _diff_values("", recorded.body, live.body, lines)
     return lines
 
@@ -102,7 +103,14 @@ def _diff_values(path: str, old: Any, new: Any, out: list[str]) -> None:
             else:
                 _diff_values(child, old[index], new[index], out)
     elif old != new or type(old) is not type(new):
-        out.append(f"{path or 'body'}: {_short(old)} → {_short(new)}")
+        out.append(f"{path or 'body'}: {_change(old, new)}")
+
+
+def _change(old: Any, new: Any) -> str:
+    """Texts as a window around their first difference; other values whole, or cut short."""
+    if isinstance(old, str) and isinstance(new, str):
+        return text_change(old, new)
+    return f"{_short(old)} → {_short(new)}"
 
 
 def _short(value: Any, limit: int = 80) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from ..cassette.interactions import Interaction, Request, ToolRecord, to_json
 from ..errors import CassetteExhaustedError, CassetteMismatchError, CassetteUnusedError
 from .matching import MatchKey, canonical, differences, request_key, without_fields
-from .modes import ENV_VAR, ResolvedMode
+from .modes import ResolvedMode, how_to_rerecord
 from .volatile import generated_hint
 
 
@@ -130,11 +130,7 @@ class Playback:
         return (best[2], best[3]) if best is not None else None
 
     def _fix(self) -> str:
-        target = self.cassette or "<cassette>"
-        return (
-            f'To fix it, re-record: run the cell as `%%record {target} --mode rewrite`, pass mode="rewrite" '
-            f'(or "new_episodes" to keep what matches and record the rest), or set {ENV_VAR}=rewrite.'
-        )
+        return how_to_rerecord(self.cassette or "PATH")
 
 
 def describe(provider: str, request: Request) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +16,11 @@ from . import context, fastpath, params
 
 SDK_MODULES = {"openai": "openai._base_client", "anthropic": "anthropic._base_client"}
 _MARK = "__traceops_nb__"
+
+# Called with (provider, the SDK's request options) when an SDK call starts with no session active. It may
+# raise to stop the call before the SDK builds a request, retries or connects: the notebook stage sets it
+# while replaying only, where such a call could only fail after the SDK's retries.
+no_session_hook: Callable[[str, Any], None] | None = None
 
 
 def install() -> None:
@@ -41,7 +47,11 @@ def _wrap(client_class: type, provider: str, *, is_async: bool) -> None:
 def _start(client: Any, provider: str, options: Any) -> tuple[context.Call, object] | None:
     session = context.active_session()
     if session is None:
+        if no_session_hook is not None:
+            no_session_hook(provider, options)
         return None
+    if session.replaying:  # a fast replay builds no http request: its client's credentials are learnt here
+        session.learn_client(client)
     base_path = client.base_url.path.rstrip("/")
     call = context.Call(session, provider, client._client, base_path, operation=operation_name(options.url))
     return call, context.begin_call(call)

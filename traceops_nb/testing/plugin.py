@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-# The budget marker lives in its own plugin module; loading this plugin loads it too.
-pytest_plugins = ["traceops_nb.testing.budget"]
+# The budget marker and the nbval integration live in plugin modules of their own; loading this plugin loads them.
+pytest_plugins = ["traceops_nb.testing.budget", "traceops_nb.testing.nbval"]
 
 ENV_VAR = "TRACEOPS_RECORD_MODE"
 MODES = ("rewrite", "all", "once", "new_episodes", "none")
