@@ -35,6 +35,17 @@ CELL_MAGIC = re.compile(r"^%%(record|replay)(\s.*)?$")
 HANDLE = "__traceops_nb__"  # the name the wrapped cell uses to reach the running magic
 
 
+# %%record and %%replay both take it; a body field left out of matching, as ignore_fields= does.
+IGNORE_FIELD = argument(
+    "--ignore-field",
+    dest="ignore_fields",
+    action="append",
+    default=[],
+    metavar="FIELD",
+    help="a request body field left out of matching (dotted path; repeat for more)",
+)
+
+
 @magics_class
 class TraceopsMagics(Magics):
     def __init__(self, shell: Any) -> None:
@@ -73,14 +84,7 @@ class TraceopsMagics(Magics):
         action="store_true",
         help="keep the cassette that is there as <name>.baseline.yaml, then show what this run does differently",
     )
-    @argument(
-        "--ignore-field",
-        dest="ignore_fields",
-        action="append",
-        default=[],
-        metavar="FIELD",
-        help="a request body field left out of matching (dotted path; repeat for more)",
-    )
+    @IGNORE_FIELD
     @cell_magic
     def record(self, line: str, cell: str) -> None:
         """Run the cell, recording every OpenAI and Anthropic SDK call it makes into a cassette.
@@ -112,14 +116,7 @@ class TraceopsMagics(Magics):
         default=None,
         help="replay at the recorded pace × this (1: as recorded, 0.5: twice as fast; default 0: at once)",
     )
-    @argument(
-        "--ignore-field",
-        dest="ignore_fields",
-        action="append",
-        default=[],
-        metavar="FIELD",
-        help="a request body field left out of matching (dotted path; repeat for more)",
-    )
+    @IGNORE_FIELD
     @cell_magic
     def replay(self, line: str, cell: str) -> None:
         """Run the cell with every OpenAI and Anthropic SDK call answered from a cassette.
