@@ -5,6 +5,7 @@ the OTLP/HTTP route through a local collector (environment variables, headers, c
 from __future__ import annotations
 
 import base64
+import io
 import json
 import shutil
 import socket
@@ -503,3 +504,25 @@ def test_a_cassette_with_no_steps_gives_no_spans_and_no_request(
     assert main(["export", str(empty), "--otlp-endpoint", collector.url]) == 0
     assert collector.posts == []  # receivers refuse an empty request (MLflow answers 400)
     assert "sent 0 spans of 1 cassette" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_many_cassettes_show_a_progress_bar_on_a_terminal_only(
+    agent_cassette: Path, tmp_path: Path, collector: Collector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("a", "b", "c"):
+        shutil.copy(agent_cassette, tmp_path / f"{name}.yaml")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["export", str(tmp_path), "--otlp-endpoint", collector.url]) == 0
+    shown = terminal.getvalue()
+    assert "\r[##########....................] 1/3 cassettes" in shown
+    assert "\r[##############################] 3/3 cassettes\n" in shown
+    log = io.StringIO()  # a CI log: no bar, only the summary
+    monkeypatch.setattr(sys, "stderr", log)
+    assert main(["export", str(tmp_path), "--otlp-endpoint", collector.url]) == 0
+    assert log.getvalue() == f"sent 24 spans of 3 cassettes to {collector.url}/v1/traces\n"

@@ -48,6 +48,9 @@ OPERATION_NAMES = {
     "embeddings": "embeddings",
     "completions": "text_completion",
     "generate_content": "generate_content",
+    "models.generate_content": "generate_content",  # Gemini
+    "models.embed_content": "embeddings",
+    "models.count_tokens": "count_tokens",
     "messages.count_tokens": "count_tokens",
     "responses.input_tokens": "count_tokens",
 }
@@ -64,7 +67,11 @@ REQUEST_PARAMETERS: tuple[tuple[tuple[str, ...], str, type], ...] = (
     (("stream",), "gen_ai.request.stream", bool),
     (("dimensions",), "gen_ai.embeddings.dimension.count", int),
 )
-RESPONSE_FIELDS = (("id", "gen_ai.response.id"), ("system_fingerprint", "openai.response.system_fingerprint"))
+RESPONSE_FIELDS = (
+    ("id", "gen_ai.response.id"),
+    ("responseId", "gen_ai.response.id"),  # Gemini
+    ("system_fingerprint", "openai.response.system_fingerprint"),
+)
 # finish reasons in output messages use the conventions' words
 FINISH_REASONS = {
     "end_turn": "stop",
@@ -308,7 +315,8 @@ def _step(event: Event, trace: Trace, call_id: str | None, content: bool) -> tup
     interaction = _interaction(event, trace)
     operation = OPERATION_NAMES.get(event.operation, event.operation or "chat")
     request = interaction.request.body if interaction is not None and isinstance(interaction.request.body, dict) else {}
-    model = request.get("model") if isinstance(request.get("model"), str) else None
+    # the body names the model asked for; Gemini names it in the path, which the event read
+    model = request.get("model") if isinstance(request.get("model"), str) else event.model
     attributes: dict[str, Any] = {
         "gen_ai.operation.name": operation,
         "gen_ai.provider.name": _provider_name(event.provider),
@@ -335,7 +343,24 @@ def _interaction(event: Event, trace: Trace) -> Interaction | None:
     return record if isinstance(record, Interaction) else None
 
 
-def _request_parameters(request: Mapping[str, Any]) -> dict[str, Any]:
+# Gemini's generationConfig, in the spellings the other providers use
+GEMINI_PARAMETERS = {
+    "temperature": "temperature",
+    "topP": "top_p",
+    "topK": "top_k",
+    "maxOutputTokens": "max_output_tokens",
+    "stopSequences": "stop_sequences",
+    "seed": "seed",
+    "candidateCount": "n",
+    "presencePenalty": "presence_penalty",
+    "frequencyPenalty": "frequency_penalty",
+}
+
+
+def _request_parameters(body: Mapping[str, Any]) -> dict[str, Any]:
+    config = body.get("generationConfig")
+    gemini = config if isinstance(config, dict) else {}
+    request = {**body, **{GEMINI_PARAMETERS[key]: value for key, value in gemini.items() if key in GEMINI_PARAMETERS}}
     attributes: dict[str, Any] = {}
     for names, attribute, convert in REQUEST_PARAMETERS:
         value = next((request[name] for name in names if isinstance(request.get(name), int | float)), None)
@@ -362,7 +387,7 @@ def _response_attributes(event: Event, interaction: Interaction | None) -> dict[
     for field, attribute in RESPONSE_FIELDS:
         value = _response_field(interaction, field)
         if value is not None:
-            attributes[attribute] = value
+            attributes.setdefault(attribute, value)
     tier = _response_field(interaction, "service_tier")
     if tier is not None and event.provider == "openai":
         attributes["openai.response.service_tier"] = tier
@@ -451,7 +476,8 @@ def _message_attributes(event: Event, request: Mapping[str, Any]) -> dict[str, A
         attributes["gen_ai.input.messages"] = _json([_chat_message(message) for message in messages])
     if event.kind == "llm_call" and event.operation != "embeddings":
         reply = Message("assistant", event.output_text, event.tool_calls)
-        finish = FINISH_REASONS.get(event.finish_reason or "", event.finish_reason or "stop")
+        reason = (event.finish_reason or "stop").lower()  # Gemini says STOP, MAX_TOKENS
+        finish = FINISH_REASONS.get(reason, reason)
         attributes["gen_ai.output.messages"] = _json([{**_chat_message(reply), "finish_reason": finish}])
     return attributes
 
