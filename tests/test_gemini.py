@@ -390,3 +390,10 @@ def test_a_response_field_the_sdk_does_not_know_replays_as_the_sdk_reads_it(
         monkeypatch.setenv("TRACEOPS_FAST_REPLAY", fast)
         with Replayer(cassette_path):
             assert generate(client) == recorded
+
+
+def test_a_gemini_key_anywhere_else_stops_the_write(server: FakeLLMServer, cassette_path: Path) -> None:
+    client = make_client(server)
+    with pytest.raises(traceops_nb.CassetteSecretError, match="AIza"), Recorder(cassette_path, mode="rewrite"):
+        client.models.generate_content(model=FLASH, contents=f"my key is {GOOGLE_TEST_KEY}")
+    assert not cassette_path.exists()

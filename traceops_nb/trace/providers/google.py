@@ -100,17 +100,21 @@ def _output(body: dict[str, Any]) -> dict[str, Any]:
 def tool_calls(parts: list[dict[str, Any]]) -> tuple[ToolCall, ...]:
     """The functionCall parts, each with its id, or its name (and its place among calls of that name)."""
     calls = [call for call in (field(part, "functionCall") for part in parts) if isinstance(call, dict)]
-    ids = _pairing_ids(calls)
-    return tuple(ToolCall(str(call.get("name", "")), call.get("args") or {}, ids[i]) for i, call in enumerate(calls))
+    names = _name_ids(calls)
+    return tuple(
+        ToolCall(str(call.get("name", "")), call.get("args") or {}, str(call.get("id") or names[i]))
+        for i, call in enumerate(calls)
+    )
 
 
-def _pairing_ids(items: list[dict[str, Any]]) -> list[str]:
+def _name_ids(items: list[dict[str, Any]]) -> list[str]:
+    """`name`, then `name#2`, `name#3` for the same tool called again in one turn."""
     seen: Counter[str] = Counter()
     ids = []
     for item in items:
         name = str(item.get("name", ""))
         seen[name] += 1
-        ids.append(str(item.get("id") or (name if seen[name] == 1 else f"{name}#{seen[name]}")))
+        ids.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
     return ids
 
 
@@ -144,5 +148,11 @@ def tool_results(messages: tuple[Any, ...], wanted: set[str]) -> dict[str, Any]:
             break
         found = [field(part, "functionResponse") for part in content.get("parts") or [] if isinstance(part, dict)]
         responses[:0] = [response for response in found if isinstance(response, dict)]
-    ids = _pairing_ids(responses)
-    return {ids[i]: tool_result_value(r.get("response")) for i, r in enumerate(responses) if ids[i] in wanted}
+    # A framework may add ids of its own to the calls it sends back (PydanticAI does) when Gemini gave none:
+    # a response answers a call by its id, or else by name.
+    results = {}
+    for response, name_id in zip(responses, _name_ids(responses), strict=True):
+        key = next((k for k in (response.get("id"), name_id) if k is not None and str(k) in wanted), None)
+        if key is not None:
+            results[str(key)] = tool_result_value(response.get("response"))
+    return results
