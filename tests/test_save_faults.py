@@ -3,6 +3,7 @@ untouched, no temporary file is left, the error is one line, and the recording c
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import subprocess
@@ -22,13 +23,15 @@ IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 LONG = "x" * 20_000  # three of these answers do not fit in the 48 KiB file system
 
 
-def mount_tmpfs(folder: Path, options: str) -> None:
+@contextlib.contextmanager
+def tmpfs(folder: Path, options: str) -> Iterator[Path]:
+    """A real file system of its own at folder, for as long as the block runs (root only)."""
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], check=True)
-
-
-def unmount(folder: Path) -> None:
-    subprocess.run(["umount", str(folder)], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
 
 
 @pytest.fixture
@@ -37,11 +40,8 @@ def full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     folder whose writes fail with ENOSPC at the sync, as a full disk's do."""
     folder = tmp_path / "small"
     if IS_ROOT:
-        mount_tmpfs(folder, "size=48k")
-        try:
+        with tmpfs(folder, "size=48k"):
             yield folder
-        finally:
-            unmount(folder)
         return
     folder.mkdir()
 
@@ -58,11 +58,8 @@ def read_only(tmp_path: Path) -> Iterator[Path]:
     """A folder that cannot be written: a read-only mount as root (root ignores permissions), else mode 555."""
     folder = tmp_path / "read-only"
     if IS_ROOT:
-        mount_tmpfs(folder, "size=1m")
-        try:
+        with tmpfs(folder, "size=1m"):
             yield folder
-        finally:
-            unmount(folder)
         return
     folder.mkdir()
     yield folder
