@@ -98,7 +98,7 @@ def test_other_http_traffic_passes_untouched_and_is_reported(server: FakeLLMServ
     url = server.openai_base_url + "/chat/completions"
     with (
         pytest.warns(UnrecordedTrafficWarning) as warned,
-        Recorder(cassette_path) as recorder,
+        Recorder(cassette_path, mode="rewrite") as recorder,
         httpx2.Client() as plain,
     ):
         status = plain.post(url, json={"model": GPT, "messages": user("x")})

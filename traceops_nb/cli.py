@@ -625,6 +625,26 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 # -- the command line ---------------------------------------------------------------------------------------
 
+
+def _record_arguments(parser: argparse.ArgumentParser) -> None:
+    from .notebook.runner import RECORD_MODES
+
+    parser.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="notebooks (.ipynb) to record")
+    parser.add_argument("--mode", choices=RECORD_MODES, default="rewrite", help="record mode (default rewrite)")
+    parser.add_argument(
+        "--cassette-dir", default=None, help="write the cassettes here (default: cassettes/ beside each notebook)"
+    )
+    parser.add_argument("--kernel", default=None, help="kernel name (default: the notebook's own)")
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from .notebook.runner import Options, record_notebooks
+
+    notebooks = [_existing(path) for path in args.notebooks]
+    cassette_dir = Path(args.cassette_dir) if args.cassette_dir else None
+    return record_notebooks(notebooks, Options(args.mode, cassette_dir, args.kernel))
+
+
 SUBCOMMANDS: list[Subcommand] = [
     Subcommand("inspect", "the summary and steps of a cassette", _inspect_arguments, cmd_inspect),
     Subcommand("diff", "what changed between two runs (exit status 1 when they differ)", _diff_arguments, cmd_diff),
@@ -636,6 +656,9 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand("prune", "delete cassettes older than an age", _prune_arguments, cmd_prune),
     Subcommand("debug", "step through a trace in the terminal", _debug_arguments, cmd_debug),
     Subcommand("import", "a TraceOps 0.5 or VCR.py cassette as a traceops_nb cassette", _import_arguments, cmd_import),
+    Subcommand(
+        "record", "run notebooks in notebook mode: cassettes, and outputs nbval passes", _record_arguments, cmd_record
+    ),
 ]
 
 

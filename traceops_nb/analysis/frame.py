@@ -24,6 +24,7 @@
 | finish_reason | string | stop, tool_calls, end_turn, … |
 | replayed | bool | served from a cassette in this run |
 | inferred | bool | a tool call read from the conversation, not recorded by the code |
+| cell | string | notebook mode: the cell that made the step (its id, or `#N` for the Nth cell run); <NA> otherwise |
 
 Sums equal the trace totals: `df.total_tokens.sum() == trace.total_tokens`, and `df.cost_usd.sum()`
 equals `trace.total_cost_usd` when every LLM call's cost is known.
@@ -39,7 +40,7 @@ import pandas as pd
 from ..trace import Event, Trace, traces
 
 KINDS = ("llm_call", "tool_call", "decision", "error")
-STRING = ("cassette", "provider", "model", "operation", "name", "error", "finish_reason")
+STRING = ("cassette", "provider", "model", "operation", "name", "error", "finish_reason", "cell")
 INTEGER = ("step", "input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens")
 COLUMNS = {
     "cassette": "string",
@@ -64,6 +65,7 @@ COLUMNS = {
     "finish_reason": "string",
     "replayed": "bool",
     "inferred": "bool",
+    "cell": "string",
 }
 
 
@@ -89,6 +91,17 @@ def _add_rows(columns: dict[str, list[Any]], trace: Trace) -> None:
     for name in ("stream", "replayed", "inferred"):
         columns[name].extend([getattr(event, name) for event in events])
     columns["status"].extend([event.status for event in events])
+    columns["cell"].extend(_cells(trace))
+
+
+def _cells(trace: Trace) -> list[str | None]:
+    """Each step's cell, from its record; an inferred tool call is the cell of the call that sent its result."""
+    records = trace.records
+    cells: list[str | None] = [None if e.interaction is None else records[e.interaction].cell for e in trace.events]
+    for index in range(len(cells) - 2, -1, -1):
+        if trace.events[index].inferred:
+            cells[index] = cells[index + 1]
+    return cells
 
 
 def _cost(event: Event) -> float:

@@ -38,7 +38,13 @@ def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
 
+def _represent_tuple(dumper: yaml.SafeDumper, items: tuple[Any, ...]) -> yaml.Node:
+    # Tuples (a stream's event offsets) on one line: hundreds of numbers, one per line, would drown the answer.
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=True)
+
+
 _Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(tuple, _represent_tuple)
 
 # Parsed cassettes by content hash: replaying one file in many cells or tests parses it once.
 _parsed: dict[str, list[dict[str, Any]]] = {}

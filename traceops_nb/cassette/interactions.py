@@ -108,12 +108,20 @@ class Interaction:
     started_at: str = ""  # ISO 8601, UTC
     duration_ms: float = 0.0  # until the last byte of the response
     first_byte_ms: float | None = None  # streams: until the first chunk
+    # streams: when each event arrived, in whole ms after the request was sent (one per response event)
+    event_offsets_ms: list[int] | None = None
     cost_usd: float | None = None  # computed when recorded, so a budget does not move with prices
     replayed: bool = False  # True when this session served it from a cassette (never stored)
+    # The SDK operation the call was made for ("chat.completions", "responses", …), named from the resource
+    # method's own path when recorded; None in cassettes older than it, where the request path tells.
+    operation: str | None = None
+    cell: str | None = None  # notebook mode: the cell that made the call (its id, or "#N": the Nth cell run)
 
     def to_dict(self) -> dict[str, JSON]:
-        out: dict[str, JSON] = {
-            "provider": self.provider,
+        out: dict[str, JSON] = {"provider": self.provider}
+        if self.operation is not None:
+            out["operation"] = self.operation
+        out |= {
             "request": self.request.to_dict(),
             "response": self.response.to_dict(),
             "stream": self.stream,
@@ -122,13 +130,18 @@ class Interaction:
         }
         if self.first_byte_ms is not None:
             out["first_byte_ms"] = round(self.first_byte_ms, 3)
+        if self.event_offsets_ms is not None:
+            out["event_offsets_ms"] = tuple(self.event_offsets_ms)  # a tuple is written on one line
         if self.cost_usd is not None:
             out["cost_usd"] = self.cost_usd
+        if self.cell is not None:
+            out["cell"] = self.cell
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, JSON]) -> Interaction:
         first_byte = data.get("first_byte_ms")
+        offsets = data.get("event_offsets_ms")
         cost = data.get("cost_usd")
         return cls(
             provider=str(data["provider"]),
@@ -138,7 +151,10 @@ class Interaction:
             started_at=str(data.get("started_at") or ""),
             duration_ms=float(data.get("duration_ms") or 0.0),
             first_byte_ms=float(first_byte) if first_byte is not None else None,
+            event_offsets_ms=[int(offset) for offset in offsets] if offsets is not None else None,
             cost_usd=float(cost) if cost is not None else None,
+            operation=str(data["operation"]) if data.get("operation") is not None else None,
+            cell=_cell(data),
         )
 
 
@@ -161,6 +177,7 @@ class ToolRecord:
     started_at: str = ""
     duration_ms: float = 0.0
     replayed: bool = False  # True when served from a cassette instead of running (never stored)
+    cell: str | None = None  # notebook mode: the cell that made it, as for Interaction
 
     def to_dict(self) -> dict[str, JSON]:
         out: dict[str, JSON] = {"kind": self.kind, "name": self.name, "input": self.input, "output": self.output}
@@ -168,6 +185,8 @@ class ToolRecord:
             out["error"] = self.error
         out["started_at"] = self.started_at
         out["duration_ms"] = round(self.duration_ms, 3)
+        if self.cell is not None:
+            out["cell"] = self.cell
         return out
 
     @classmethod
@@ -184,7 +203,14 @@ class ToolRecord:
             error=str(error) if error is not None else None,
             started_at=str(data.get("started_at") or ""),
             duration_ms=float(data.get("duration_ms") or 0.0),
+            cell=_cell(data),
         )
+
+
+def _cell(data: dict[str, JSON]) -> str | None:
+    """Optional: cassettes recorded outside notebook mode, and older ones, have none."""
+    cell = data.get("cell")
+    return None if cell is None else str(cell)
 
 
 Record = Interaction | ToolRecord  # one entry of a cassette's ordered interactions list

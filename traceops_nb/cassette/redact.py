@@ -18,7 +18,29 @@ from .interactions import BEHAVIOUR_HEADERS
 RESPONSE_HEADERS = frozenset(
     {"content-type", "x-request-id", "request-id", "x-should-retry", "retry-after", "openai-version"}
 )
+# Google's API sends these beside the body (none of them secret), and google-genai shows every response
+# header on the objects it returns (`sdk_http_response.headers`): keeping them makes a replayed object
+# equal to the recorded one. Still an allow-list: a header not named here never reaches a cassette.
+GOOGLE_RESPONSE_HEADERS = RESPONSE_HEADERS | {
+    "content-length",
+    "content-encoding",
+    "transfer-encoding",
+    "connection",
+    "date",
+    "server",
+    "server-timing",
+    "vary",
+    "alt-svc",
+    "cache-control",
+    "x-xss-protection",
+    "x-frame-options",
+    "x-content-type-options",
+}
+RESPONSE_HEADERS_BY_PROVIDER = {"google": GOOGLE_RESPONSE_HEADERS}
 REQUEST_HEADERS = BEHAVIOUR_HEADERS
+# Query parameters that carry a credential (Google's API takes its key as `?key=`): kept as redacted.
+SECRET_QUERY_PARAMS = frozenset({"key", "api_key", "apikey", "access_token"})
+REDACTED = "<redacted>"
 SECRET_ENV_SUFFIXES = ("KEY", "TOKEN", "SECRET")
 MIN_SECRET_LENGTH = 8  # shorter values ("1", "true") would scrub ordinary text
 
@@ -30,12 +52,22 @@ KEY_LIKE_MARKER = "<redacted:key-like>"
 _KEY_HINTS = ("sk-", "AKIA", "Bearer")  # a cheap test before the regex: most text holds none of them
 
 KEY_LIKE = re.compile(
-    r"(?<![A-Za-z0-9])(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|Bearer\s+[A-Za-z0-9._~+/=-]{16,})"
+    r"(?<![A-Za-z0-9])(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|Bearer\s+[A-Za-z0-9._~+/=-]{16,})"
 )
 
 
 def keep_headers(headers: Iterable[tuple[str, str]], allowed: frozenset[str]) -> dict[str, str]:
     return {name.lower(): value for name, value in headers if name.lower() in allowed}
+
+
+def response_headers(provider: str) -> frozenset[str]:
+    return RESPONSE_HEADERS_BY_PROVIDER.get(provider, RESPONSE_HEADERS)
+
+
+def redact_query(params: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A request's query with the value of every credential parameter replaced: the replayed request,
+    redacted the same way, still matches."""
+    return {name: REDACTED if name.lower() in SECRET_QUERY_PARAMS else value for name, value in params}
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from ..errors import (
     CassetteSaveError,
     UnrecordedTrafficWarning,
 )
-from ..intercept import context
+from ..intercept import context, pacing
 from ..intercept.fastpath import REPLAYED
 from ..intercept.transport import http_response
 from ..trace import Trace
@@ -33,8 +33,30 @@ from . import network
 from .modes import RecordMode, ResolvedMode, resolve_mode
 from .playback import Playback, ToolPlayback
 from .recording import capture, now_iso, request_record
+from .volatile import ignored_fields
 
-PLACEHOLDER_KEYS = {"OPENAI_API_KEY": "traceops-replay-placeholder", "ANTHROPIC_API_KEY": "traceops-replay-placeholder"}
+PLACEHOLDER_KEYS = {
+    "OPENAI_API_KEY": "traceops-replay-placeholder",
+    "ANTHROPIC_API_KEY": "traceops-replay-placeholder",
+    "AZURE_OPENAI_API_KEY": "traceops-replay-placeholder",
+    # AzureOpenAI() also insists on an endpoint; its host is never matched (a .invalid name never resolves).
+    # Not OPENAI_API_VERSION: it is sent as the api-version parameter and matched, so a made-up one would miss.
+    "AZURE_OPENAI_ENDPOINT": "https://replay.traceops.invalid",
+    "GEMINI_API_KEY": "traceops-replay-placeholder",
+}
+# A placeholder is not set while one of these is: google-genai reads GOOGLE_API_KEY first, and warns when
+# both of its variables are set.
+SAME_KEY = {"GEMINI_API_KEY": ("GOOGLE_API_KEY",)}
+
+
+def placeholders_needed() -> dict[str, str]:
+    """The placeholder keys to set now: those whose variable (or an alternative the SDK reads) is unset."""
+    return {
+        name: value
+        for name, value in PLACEHOLDER_KEYS.items()
+        if not any(os.environ.get(each) for each in (name, *SAME_KEY.get(name, ())))
+    }
+
 
 # Called with every session as it ends (its trace is then final). The pytest `budget` marker collects
 # the sessions a test ran this way (traceops_nb/budget_plugin.py). Append and remove callables freely.
@@ -52,16 +74,21 @@ class Session:
         allow_repeats: bool = False,
         strict: bool = False,
         ignore_fields: Sequence[str] = (),
+        keep_fields: Sequence[str] = (),
         redact: Iterable[str] = (),
         keep_partial: bool = False,
         block_network: bool = True,
         allow_hosts: Iterable[str] = (),
+        pace: float | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else None
+        # Replayed calls take their recorded time × pace (0: as fast as possible); see intercept/pacing.py.
+        self.pace = pacing.resolve_pace(pace)
         self.mode = mode
         self.allow_repeats = allow_repeats
         self.strict = strict
-        self.ignore_fields = tuple(ignore_fields)
+        # Body fields left out of matching: the documented per-run ones (engine/volatile.py), less keep_fields.
+        self.ignore_fields = ignored_fields(ignore_fields, keep_fields)
         self.redact_patterns = tuple(redact)
         self.keep_partial = keep_partial
         self.block_network = block_network
@@ -98,7 +125,7 @@ class Session:
         if self._playback is not None:
             played = self.play(call.provider, record, miss_ok=self._can_record)
             if played is not None:
-                response = http_response(played, request, response_class)
+                response = http_response(played, request, response_class, clock=pacing.clock(self.pace))
                 setattr(response, REPLAYED, True)
                 return Exchange(call, record, response=response)
         return Exchange(call, record)
@@ -179,6 +206,12 @@ class Session:
     def trace(self) -> Trace:
         with self._lock:
             return Trace(list(self._timeline), cassette=str(self.path) if self.path else None)
+
+    @property
+    def recorded(self) -> list[Record]:
+        """The live calls, tools and decisions of this run so far, in order: what the cassette gains."""
+        with self._lock:
+            return list(self._recorded)
 
     @property
     def recording(self) -> bool:
@@ -338,10 +371,9 @@ class Session:
         return Request(**{**_fields(record), "body": body, "query": query})
 
     def _set_placeholder_keys(self) -> None:
-        for name, value in PLACEHOLDER_KEYS.items():
-            if not os.environ.get(name):
-                os.environ[name] = value
-                self._placeholders.append(name)
+        for name, value in placeholders_needed().items():
+            os.environ[name] = value
+            self._placeholders.append(name)
 
     def _clear_placeholder_keys(self) -> None:
         for name in self._placeholders:
@@ -377,6 +409,7 @@ class Exchange:
             self.started_at,
             is_async=is_async,
             on_complete=price_interaction,  # cost at record time, stored in the cassette
+            operation=self.call.operation,
         )
         return response
 

@@ -28,7 +28,12 @@ class Call:
     provider: str
     http_client: Any  # the SDK client's own httpx / httpx2 client: only its traffic is ours
     base_path: str  # the path part of the SDK's base URL, stripped from request paths
+    operation: str | None = None  # what the SDK's resource method asked for: "chat.completions", "responses", …
     last_attempt: Interaction | None = None
+
+    def owns(self, client: Any) -> bool:
+        """Whether this http client's traffic is the call's."""
+        return client is self.http_client
 
 
 def active_session() -> Session | None:

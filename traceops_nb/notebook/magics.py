@@ -24,10 +24,11 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import display
 
 from ..engine.modes import ENV_VAR, RecordMode, resolve_mode
-from ..engine.session import PLACEHOLDER_KEYS, Session, load_cassette
+from ..engine.session import Session, load_cassette, placeholders_needed
 from ..errors import CassetteError
 from ..trace import Trace, plural
-from . import baseline
+from . import baseline, guard, locate
+from .mode import NotebookRun, resolve_cassette, shown_path
 
 MARKER = "_traceops_nb_cell_"
 CELL_MAGIC = re.compile(r"^%%(record|replay)(\s.*)?$")
@@ -42,6 +43,8 @@ class TraceopsMagics(Magics):
         self._running: _CellRun | None = None
         self._held: Any = None
         self._last_session: Session | None = None  # for `%traceops save PATH` after a save that failed
+        self.notebook: NotebookRun | None = None  # notebook mode, while it is on
+        self._stopped: NotebookRun | None = None  # ended by the running cell, which still ends its part
 
     @property
     def _shell(self) -> Any:
@@ -95,6 +98,12 @@ class TraceopsMagics(Magics):
     @argument("--as", dest="name", default=None, help="bind the trace to this variable")
     @argument("--quiet", action="store_true", help="do not show the trace after the cell")
     @argument("--allow-repeats", action="store_true", help="serve the last answer again for repeated identical calls")
+    @argument(
+        "--pace",
+        type=float,
+        default=None,
+        help="replay at the recorded pace × this (1: as recorded, 0.5: twice as fast; default 0: at once)",
+    )
     @cell_magic
     def replay(self, line: str, cell: str) -> None:
         """Run the cell with every OpenAI and Anthropic SDK call answered from a cassette.
@@ -129,10 +138,47 @@ class TraceopsMagics(Magics):
             self._close(run, failed=False)
 
     def after_cell(self, result: Any) -> None:
-        """post_run_cell: a wrapped cell that raised never reached finish()."""
+        """post_run_cell: a wrapped cell that raised never reached finish(); notebook mode ends the cell's part."""
         run, self._running, self._held = self._running, None, None
         if run is not None:
             self._close(run, failed=True)
+        stopped, self._stopped = self._stopped, None
+        for notebook in (stopped, self.notebook):
+            if notebook is not None:
+                self._end_notebook_cell(notebook, result)
+
+    # -- notebook mode -----------------------------------------------------------------------------
+
+    def before_cell(self, info: Any) -> None:
+        """pre_run_cell: JupyterLab and Notebook 7 send the cell's id; nbclient and nbval send none."""
+        if self.notebook is not None:
+            self.notebook.begin_cell()
+
+    def start_notebook(self, path: Path, options: locate.NotebookOptions) -> None:
+        """Notebook mode on this cassette; again on the same one with the same mode only updates --quiet."""
+        running = self.notebook
+        mode = resolve_mode(options.mode, RecordMode.REWRITE)
+        if running is not None and _same_file(running.path, path) and running.mode.mode is mode.mode:
+            running.quiet = options.quiet
+            return
+        if running is not None:
+            self.stop_notebook()
+        self.notebook = NotebookRun.start(path, options.mode, quiet=options.quiet, shown_as=shown_path(path))
+        self.notebook.begin_cell()  # calls later in this very cell belong to the notebook too
+
+    def stop_notebook(self) -> None:
+        running, self.notebook = self.notebook, None
+        if running is not None:
+            running.stop()
+            self._stopped = running if running.cell is not None else None
+
+    def _end_notebook_cell(self, running: NotebookRun, result: Any) -> None:
+        """The cell's key: the front end's cell id, else its execution number (`In [N]`)."""
+        cell_id = getattr(result.info, "cell_id", None)
+        trace = running.end_cell(cell_id, result.execution_count, failed=not result.success)
+        if trace is not None and not running.quiet:
+            mixed = running.session.replaying and running.session.recording
+            display(_trajectory(trace, f"traceops_nb · {running.shown_as}", marks=mixed))
 
     def _start(self, kind: str, line: str) -> _CellRun:
         args = parse_argstring(self.record if kind == "record" else self.replay, line)
@@ -167,13 +213,19 @@ class TraceopsMagics(Magics):
 
     @line_magic
     def traceops(self, line: str) -> Any:
-        """%traceops mode | show [NAME|PATH] | debug [NAME|PATH] | df [NAME|PATH ...] | diff OLD NEW
-        | compare PATH | accept PATH | rollback PATH | save PATH
+        """%traceops notebook [PATH] [--mode MODE] [--quiet] | off | mode | show [NAME|PATH] | debug [NAME|PATH]
+        | df [NAME|PATH ...] | diff OLD NEW | compare PATH | accept PATH | rollback PATH | save PATH
 
+        notebook  notebook mode: from this cell on, every SDK call any cell makes is recorded into (or replayed
+                  from) one cassette, by default cassettes/<notebook name>.yaml beside the notebook; each cell
+                  with calls shows its trajectory (not with --quiet). Re-running a cell replaces only its calls.
+                  Mode as for %%record: default rewrite, TRACEOPS_RECORD_MODE overrides, none under pytest.
+        off       end notebook mode
         mode      the record mode %%record would use now, and where it comes from
-        show      the trajectory widget of a variable, a cassette file, or (no argument) the last cell's trace
+        show      the trajectory widget of a variable, a cassette file, or (no argument) the notebook's trace
+                  in notebook mode, else the last cell's
         debug     the step-through debugger widget (returned: `w = %traceops debug run`; w.step is the step)
-        df        the trace(s) as a pandas DataFrame, one row per event
+        df        the trace(s) as a pandas DataFrame, one row per event (the `cell` column: which cell made it)
         diff      the diff widget of two traces or cassettes: aligned steps, what changed
         compare   the diff widget of a cassette's baseline (<name>.baseline.yaml) vs the cassette
         accept    keep the new recording of a `%%record PATH --compare` cell: the baseline is removed
@@ -184,26 +236,39 @@ class TraceopsMagics(Magics):
         handler = getattr(self, f"_cmd_{command}", None)
         if handler is None:
             raise ValueError(
-                f"unknown %traceops command {command!r}; try: mode, show, debug, df, diff, compare, accept, rollback, "
-                "save"
+                f"unknown %traceops command {command!r}; try: notebook, off, mode, show, debug, df, diff, compare, "
+                "accept, rollback, save"
             )
         return handler(rest)
 
+    def _cmd_notebook(self, rest: list[str]) -> None:
+        options = locate.parse_options(rest)
+        self.start_notebook(resolve_cassette(options, self._shell.user_ns), options)
+
+    def _cmd_off(self, rest: list[str]) -> None:
+        if self.notebook is None:
+            raise ValueError("notebook mode is not on (start it with %traceops notebook)")
+        self.stop_notebook()
+
     def _cmd_mode(self, rest: list[str]) -> _Text:
         resolved = resolve_mode(None, RecordMode.REWRITE)
-        return _Text(f"%%record mode: {resolved.mode.value} (from {resolved.source})")
+        text = f"%%record mode: {resolved.mode.value} (from {resolved.source})"
+        if self.notebook is not None:
+            used = self.notebook.mode
+            text += f"\nnotebook mode: {self.notebook.shown_as}, {used.mode.value} (from {used.source})"
+        return _Text(text)
 
     def _cmd_show(self, rest: list[str]) -> None:
         target = rest[0] if rest else ""
         trace = self._trace(target)
         mixed = len({event.replayed for event in trace.events}) == 2  # part replayed, part live: mark which
-        display(_trajectory(trace, f"traceops_nb · {target or 'last cell'}", marks=mixed))
+        display(_trajectory(trace, f"traceops_nb · {target or self._last_name()}", marks=mixed))
 
     def _cmd_debug(self, rest: list[str]) -> Any:
         from ..views.widgets import DebuggerWidget
 
         target = rest[0] if rest else ""
-        return DebuggerWidget(self._trace(target), title=f"traceops_nb · {target or 'last cell'}")
+        return DebuggerWidget(self._trace(target), title=f"traceops_nb · {target or self._last_name()}")
 
     def _cmd_df(self, rest: list[str]) -> Any:
         from ..analysis.frame import to_dataframe
@@ -240,7 +305,12 @@ class TraceopsMagics(Magics):
         self.traces.pop(str(Path(path)), None)  # the trace shown for this path is no longer the cassette's
         return _Text(f"rolled back {path} to its baseline {kept.name} (the new recording was dropped)")
 
+    def _last_name(self) -> str:
+        return self.notebook.shown_as if self.notebook is not None else "last cell"
+
     def _trace(self, target: str) -> Trace:
+        if not target and self.notebook is not None:
+            return self.notebook.trace
         if not target:
             if "" not in self.traces:
                 raise ValueError("no trace yet: run a %%record or %%replay cell, or name a variable or a cassette")
@@ -268,7 +338,9 @@ class _CellRun:
         else:
             from ..engine.modes import ResolvedMode
 
-            session = Session(path, ResolvedMode(RecordMode.NONE, "%%replay"), allow_repeats=args.allow_repeats)
+            session = Session(
+                path, ResolvedMode(RecordMode.NONE, "%%replay"), allow_repeats=args.allow_repeats, pace=args.pace
+            )
         session.save_hint = "run `%traceops save OTHER_PATH` in the next cell to write it elsewhere"
         run = cls(session, path, args.name, args.quiet)
         session.__enter__()
@@ -323,6 +395,10 @@ def _comparison(run: _CellRun) -> list[Any]:
         return [widget]
     steps = plural(len(trace.events), "step")
     return [_Line(f"no changes: {run.path} does what its baseline {kept.name} did ({steps}, same trajectory)")]
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    return one.resolve() == other.resolve()
 
 
 def _one_path(rest: list[str], command: str) -> str:
@@ -423,7 +499,12 @@ def _cell_frames(tb: TracebackType | None) -> TracebackType | None:
 # -- loading ----------------------------------------------------------------------------------------
 
 
-def load(shell: Any) -> None:
+def load(shell: Any) -> TraceopsMagics:
+    """Once per shell: loading again (the startup file of `traceops-nb record` and pytest's notebook option,
+    then the notebook's own `%load_ext`) keeps the magics, and notebook mode, as they are."""
+    existing = shell.magics_manager.registry.get(TraceopsMagics.__name__)
+    if isinstance(existing, TraceopsMagics):
+        return existing
     magics = TraceopsMagics(shell)
     shell.register_magics(magics)
     shell.user_ns[HANDLE] = magics
@@ -432,9 +513,12 @@ def load(shell: Any) -> None:
         shell.input_transformers_cleanup.append(mark_cell)
     if not any(isinstance(t, CellWrapper) for t in shell.ast_transformers):
         shell.ast_transformers.append(CellWrapper())
+    shell.events.register("pre_run_cell", magics.before_cell)
     shell.events.register("post_run_cell", magics.after_cell)
     shell.set_custom_exc((CassetteError,), _cassette_error_traceback)
+    guard.install()
     if resolve_mode(None, RecordMode.REWRITE).mode is RecordMode.NONE:
         # Replay-only (CI, nbval): setup cells that build clients need a key, and none is needed.
-        for name, placeholder in PLACEHOLDER_KEYS.items():
-            os.environ.setdefault(name, placeholder)
+        for name, placeholder in placeholders_needed().items():
+            os.environ[name] = placeholder
+    return magics

@@ -17,8 +17,9 @@ import pytest
 
 from . import summary
 
-# The budget marker and the run's summary live in their own plugin modules; loading this plugin loads them.
-pytest_plugins = ["traceops_nb.testing.budget", "traceops_nb.testing.summary"]
+# The budget marker, the run's summary and the nbval integration live in plugin modules of their own; loading
+# this plugin loads them.
+pytest_plugins = ["traceops_nb.testing.budget", "traceops_nb.testing.summary", "traceops_nb.testing.nbval"]
 
 ENV_VAR = "TRACEOPS_RECORD_MODE"
 MODES = ("rewrite", "all", "once", "new_episodes", "none")
