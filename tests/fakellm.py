@@ -235,6 +235,10 @@ def decide(
 # --------------------------------------------------------------------------- the server
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 512  # hundreds of callers connect at once in the load test (the default is 5)
+
+
 class FakeLLMServer:
     """Fake OpenAI (/v1/...) and Anthropic (/v1/messages...) API on 127.0.0.1, random port."""
 
@@ -256,7 +260,7 @@ class FakeLLMServer:
 
     def start(self) -> FakeLLMServer:
         if self._httpd is None:
-            self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+            self._httpd = _Server(("127.0.0.1", 0), _handler_for(self))
             # A short poll interval makes stop() (shutdown waits for one poll) fast in fixtures.
             self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), name="fakellm", daemon=True)
             self._thread.start()

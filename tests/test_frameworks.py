@@ -15,12 +15,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from clients import ANTHROPIC_TEST_KEY, OPENAI_TEST_KEY
 from fakellm import FakeLLMServer
 from scenarios import CLAUDE, GPT
 
 import traceops_nb
 from traceops_nb import Recorder, Replayer
+from traceops_nb.errors import UnrecordedTrafficWarning
 
 # LiteLLM fetches its model price map from the network when imported, unless told to use its own copy.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -196,7 +198,8 @@ def test_a_provider_request_sent_without_an_sdk_is_recorded_and_other_traffic_is
 
         return [plain["content"][0]["text"], "message_stop" in asyncio.run(streamed())]
 
-    with Recorder(mode="rewrite") as other:  # an OpenAI path without an SDK: not a provider request we own
+    # An OpenAI path without an SDK: not a provider request we own, and the recording says so.
+    with pytest.warns(UnrecordedTrafficWarning), Recorder(mode="rewrite") as other:
         httpx2.post(server.openai_base_url + "/chat/completions", json={"model": GPT, "messages": []})
     assert other.trace.records == []
     server.requests.clear()

@@ -127,3 +127,22 @@ def test_the_cell_magic_also_works_when_called_by_code(shell: InteractiveShell, 
     shell.run_cell_magic("record", "direct.yaml --as run --quiet", ASK.format(text="direct"))
     assert load_cassette(tmp_path / "direct.yaml").events[0].output_text == "echo: direct"
     assert shell.user_ns["run"].total_llm_calls == 1
+
+
+def test_a_replay_cell_whose_helper_swallowed_the_miss_ends_with_it(kernel_env: FakeLLMServer, tmp_path: Path) -> None:
+    swallow = "    except Exception:\n        return None\n"
+    helper = f"def helper():\n    try:\n        return {ASK.format(text='changed')}\n{swallow}"
+    cells = [
+        "%load_ext traceops_nb",
+        "import openai\nclient = openai.OpenAI()",
+        f"%%record agent.yaml\n{ASK.format(text='hi')}",
+        f"%%replay agent.yaml\n{helper}answer = helper()\nprint('the cell went on:', answer)",
+        "answer",
+    ]
+    outputs = run_notebook(cells, tmp_path)
+    replay = outputs[3]
+    assert [o["output_type"] for o in replay] == ["stream", "error"]
+    assert replay[0]["text"] == "the cell went on: None\n"
+    assert replay[1]["ename"] == "CassetteMismatchError"
+    assert 'messages[0].content: "hi" → "changed"' in replay[1]["evalue"]
+    assert len(kernel_env.requests) == 1

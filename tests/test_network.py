@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import socket
 import threading
 import urllib.request
@@ -261,4 +262,38 @@ def test_dspy_default_engine_is_refused_on_replay(dspy_lm: Any, recorded: Path, 
     with pytest.raises(Exception) as caught, Replayer(recorded):
         dspy_lm("Say hi")
     assert "(from dspy (lm15))" in str(network_error_in(caught.value))
+    assert len(server.requests) == 1
+
+
+def post_with_requests(url: str) -> None:
+    import requests
+
+    requests.post(url, json={"model": GPT, "messages": user("by hand")}, timeout=5).raise_for_status()
+
+
+def post_with_aiohttp(url: str) -> None:
+    import aiohttp
+
+    async def post() -> None:
+        async with aiohttp.ClientSession() as session, session.post(url, json={"model": GPT, "messages": []}) as r:
+            r.raise_for_status()
+
+    asyncio.run(post())
+
+
+@pytest.mark.parametrize(
+    ("library", "post"), [("requests (via urllib3, http.client)", post_with_requests), ("aiohttp", post_with_aiohttp)]
+)
+def test_requests_and_aiohttp_are_named_when_recording_and_refused_on_replay(
+    library: str, post: Callable[[str], None], server: FakeLLMServer, cassette_path: Path
+) -> None:
+    url = server.openai_base_url + "/chat/completions"
+    with (
+        pytest.warns(UnrecordedTrafficWarning, match=re.escape(f"from {library}")),
+        Recorder(cassette_path, mode="rewrite"),
+    ):
+        post(url)
+    with pytest.raises(Exception) as caught, Replayer(cassette_path):
+        post(url)
+    assert f"(from {library}" in str(network_error_in(caught.value))  # aiohttp connects via aiohappyeyeballs
     assert len(server.requests) == 1

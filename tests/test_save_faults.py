@@ -3,6 +3,7 @@ untouched, no temporary file is left, the error is one line, and the recording c
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import subprocess
@@ -22,51 +23,43 @@ IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 LONG = "x" * 20_000  # three of these answers do not fit in the 48 KiB file system
 
 
-def mount_tmpfs(folder: Path, options: str) -> None:
+@contextlib.contextmanager
+def own_folder(folder: Path, size: str) -> Iterator[Path]:
+    """A folder on a real file system of its own (a tmpfs of this size) when the tests run as root, as in
+    CI; elsewhere a plain folder."""
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], check=True)
-
-
-def unmount(folder: Path) -> None:
-    subprocess.run(["umount", str(folder)], check=True)
+    if not IS_ROOT:
+        yield folder
+        return
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
 
 
 @pytest.fixture
 def full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A folder on a small real file system (a tmpfs, when the tests run as root, as in CI); elsewhere a
-    folder whose writes fail with ENOSPC at the sync, as a full disk's do."""
-    folder = tmp_path / "small"
-    if IS_ROOT:
-        mount_tmpfs(folder, "size=48k")
-        try:
-            yield folder
-        finally:
-            unmount(folder)
-        return
-    folder.mkdir()
+    """A small real file system that fills up; where none can be mounted, a folder whose writes fail with
+    ENOSPC at the sync, as a full disk's do."""
 
     def no_space(fd: int) -> None:
-        if str(folder) in os.readlink(f"/proc/self/fd/{fd}"):
+        if str(tmp_path / "small") in os.readlink(f"/proc/self/fd/{fd}"):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(os, "fsync", no_space)
-    yield folder
+    if not IS_ROOT:
+        monkeypatch.setattr(os, "fsync", no_space)
+    with own_folder(tmp_path / "small", "48k") as folder:
+        yield folder
 
 
 @pytest.fixture
 def read_only(tmp_path: Path) -> Iterator[Path]:
-    """A folder that cannot be written: a read-only mount as root (root ignores permissions), else mode 555."""
-    folder = tmp_path / "read-only"
-    if IS_ROOT:
-        mount_tmpfs(folder, "size=1m")
-        try:
-            yield folder
-        finally:
-            unmount(folder)
-        return
-    folder.mkdir()
-    yield folder
-    folder.chmod(0o755)
+    """A folder make_read_only() makes unwritable: a remount as root (root ignores permissions), else mode 555."""
+    with own_folder(tmp_path / "read-only", "1m") as folder:
+        yield folder
+        if not IS_ROOT:
+            folder.chmod(0o755)  # so that pytest can remove it
 
 
 def make_read_only(folder: Path) -> None:
