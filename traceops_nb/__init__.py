@@ -20,6 +20,7 @@ from .engine.session import Recorder, Replayer, Session, cassette, load_cassette
 from .engine.tools import record_decision, record_tool_call, tool
 from .errors import (
     BaselineNotFoundError,
+    CassetteConflictError,
     CassetteError,
     CassetteExhaustedError,
     CassetteFormatError,
@@ -92,6 +93,7 @@ def load_ipython_extension(ipython: object) -> None:
 
 __all__ = [
     "BaselineNotFoundError",
+    "CassetteConflictError",
     "CassetteError",
     "CassetteExhaustedError",
     "CassetteFormatError",
