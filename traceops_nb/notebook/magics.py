@@ -261,7 +261,8 @@ class _CellRun:
         path = Path(args.path)
         if kind == "record":
             mode = resolve_mode(args.mode, RecordMode.REWRITE)
-            if mode.mode is RecordMode.REWRITE:  # the one mode that replaces what the cassette holds
+            # Rewrite is the one mode that replaces what the cassette holds; --compare keeps it as the baseline.
+            if mode.mode is RecordMode.REWRITE and not args.compare:
                 cells.check(path)
             session = Session(path, mode, keep_partial=args.keep_partial)
         else:
