@@ -21,6 +21,7 @@ from .engine.tools import record_decision, record_tool_call, tool
 from .engine.volatile import DEFAULT_IGNORED_FIELDS, VolatileField
 from .errors import (
     BaselineNotFoundError,
+    CassetteConflictError,
     CassetteError,
     CassetteExhaustedError,
     CassetteFormatError,
@@ -96,6 +97,7 @@ def load_ipython_extension(ipython: object) -> None:
 __all__ = [
     "DEFAULT_IGNORED_FIELDS",
     "BaselineNotFoundError",
+    "CassetteConflictError",
     "CassetteError",
     "CassetteExhaustedError",
     "CassetteFormatError",

@@ -56,6 +56,10 @@ class CassetteSecretError(CassetteError):
     """Something that looks like a credential would have been written to a cassette."""
 
 
+class CassetteConflictError(CassetteError):
+    """A `%%record` cell would replace a cassette that another cell of the same notebook records."""
+
+
 class BaselineNotFoundError(CassetteNotFoundError):
     """accept, rollback or compare was asked for, but the cassette has no baseline beside it."""
 

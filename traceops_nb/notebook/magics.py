@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import html
+import linecache
 import os
 import re
 import shlex
@@ -28,6 +29,7 @@ from ..engine.session import Session, load_cassette, placeholders_needed
 from ..errors import CassetteError
 from ..trace import Trace, plural
 from . import baseline, guard, locate
+from .cells import CellRegistry
 from .mode import NotebookRun, resolve_cassette, shown_path
 
 MARKER = "_traceops_nb_cell_"
@@ -51,6 +53,7 @@ class TraceopsMagics(Magics):
     def __init__(self, shell: Any) -> None:
         super().__init__(shell)
         self.traces: dict[str, Trace] = {}  # by cassette path, and the last one under ""
+        self.cells = CellRegistry(shell)
         self._running: _CellRun | None = None
         self._held: Any = None
         self.notebook: NotebookRun | None = None  # notebook mode, while it is on
@@ -136,6 +139,7 @@ class TraceopsMagics(Magics):
     # -- what a wrapped cell calls ---------------------------------------------------------------
 
     def begin(self, kind: str, line: str) -> None:
+        _show_magic_line(sys._getframe(1).f_code.co_filename, f"%%{kind} {line}".rstrip())
         self._running = self._start(kind, line)
 
     def hold(self, value: Any) -> None:
@@ -195,7 +199,7 @@ class TraceopsMagics(Magics):
 
     def _start(self, kind: str, line: str) -> _CellRun:
         args = parse_argstring(self.record if kind == "record" else self.replay, line)
-        return _CellRun.start(kind, args)
+        return _CellRun.start(kind, args, self.cells)
 
     def _close(self, run: _CellRun, *, failed: bool) -> None:
         """Save (or, when the cell failed, never replace the cassette), then show the trace."""
@@ -207,6 +211,8 @@ class TraceopsMagics(Magics):
             raise
         if failed:
             run.drop_new_baseline()
+        elif run.session.recording:
+            self.cells.recorded(run.path)
         self._show(run, only_if_steps=failed)
 
     def _show(self, run: _CellRun, *, only_if_steps: bool = False) -> None:
@@ -344,10 +350,13 @@ class _CellRun:
         self.new_baseline = False  # kept by this cell (dropped again when the cell fails)
 
     @classmethod
-    def start(cls, kind: str, args: Any) -> _CellRun:
+    def start(cls, kind: str, args: Any, cells: CellRegistry) -> _CellRun:
         path = Path(args.path)
         if kind == "record":
             mode = resolve_mode(args.mode, RecordMode.REWRITE)
+            # Rewrite is the one mode that replaces what the cassette holds; --compare keeps it as the baseline.
+            if mode.mode is RecordMode.REWRITE and not args.compare:
+                cells.check(path)
             session = Session(path, mode, keep_partial=args.keep_partial, ignore_fields=args.ignore_fields)
         else:
             from ..engine.modes import ResolvedMode
@@ -476,6 +485,15 @@ class CellWrapper(ast.NodeTransformer):
         return ast.fix_missing_locations(module)
 
 
+def _show_magic_line(filename: str, magic_line: str) -> None:
+    """Tracebacks quote the cell from linecache, where IPython keeps it as transformed: put the cell's own
+    magic line back in place of the marker, so no traceback shows the internal call."""
+    entry = linecache.cache.get(filename)
+    if entry is not None and len(entry) == 4 and entry[2] and entry[2][0].startswith(MARKER):
+        size, mtime, lines, fullname = entry
+        linecache.cache[filename] = (size, mtime, [magic_line + "\n", *lines[1:]], fullname)
+
+
 def _marker_call(node: ast.stmt) -> ast.Call | None:
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
         func = node.value.func
@@ -530,6 +548,7 @@ def load(shell: Any) -> TraceopsMagics:
         shell.ast_transformers.append(CellWrapper())
     shell.events.register("pre_run_cell", magics.before_cell)
     shell.events.register("post_run_cell", magics.after_cell)
+    shell.events.register("pre_run_cell", magics.cells.pre_run_cell)
     shell.set_custom_exc((CassetteError,), _cassette_error_traceback)
     guard.install()
     if resolve_mode(None, RecordMode.REWRITE).mode is RecordMode.NONE:
