@@ -498,7 +498,7 @@ def load(shell: Any) -> TraceopsMagics:
     shell.events.register("pre_run_cell", magics.before_cell)
     shell.events.register("post_run_cell", magics.after_cell)
     shell.set_custom_exc((CassetteError,), _cassette_error_traceback)
-    guard.install()
+    guard.install(shell)
     if resolve_mode(None, RecordMode.REWRITE).mode is RecordMode.NONE:
         # Replay-only (CI, nbval): setup cells that build clients need a key, and none is needed.
         for name, placeholder in PLACEHOLDER_KEYS.items():
