@@ -2,7 +2,10 @@
 
 Each widget gets one self-contained ES module (anywidget loads a single file; split chunks would be
 fetched from the wrong place): the helper modules it imports, transitively, are inlined in
-dependency order, each in its own function scope that returns its exports. No node, no npm: the
+dependency order, each in its own function scope that returns its exports. `library.js` holds all
+three widgets with their helpers once (`export default { trajectory, debugger, diff }`): notebooks
+sync it once, in one shared model (traceops_nb/views/widgets/library.py); the HTML report embeds the
+per-widget modules. No node, no npm: the
 wheel and `pip install -e .` build it with Python alone. Run `python hatch_build.py` after editing js/.
 
 The module forms the bundler understands (it refuses anything else, rather than guess):
@@ -21,6 +24,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 ROOT = Path(__file__).resolve().parent
 WIDGETS = ("trajectory", "debugger", "diff")
 STYLESHEET = "widgets.css"
+LIBRARY = "library.js"
 
 _IMPORT = re.compile(r'^import\s*\{([^}]*)\}\s*from\s*"\./([\w-]+\.js)";?[ \t]*$', re.MULTILINE)
 _ANY_IMPORT = re.compile(r"^\s*import\b", re.MULTILINE)
@@ -40,6 +44,36 @@ def bundle(entry: Path) -> str:
         parts.append(_scoped(module))
     parts.append(f"// ---- {entry.name}\n{_rewrite_imports(entry)}")
     return "\n".join(parts)
+
+
+def bundle_library(entries: list[Path]) -> str:
+    """The widget modules `entries` and everything they import, each helper once, as one ES module whose
+    default export maps each widget's name to its default export."""
+    order: list[Path] = []
+    for entry in entries:
+        _dependencies_first(entry, order, ())
+    parts = []
+    for module in order:
+        parts.append(_scoped_entry(module) if module in entries else _scoped(module))
+    names = ", ".join(f"{entry.stem}: {_namespace(entry)}" for entry in entries)
+    parts.append(f"export default {{ {names} }};\n")
+    return _compact("\n".join(parts))
+
+
+def _compact(source: str) -> str:
+    """Without indentation, blank lines and comment lines: a notebook stores this module (gzipped), so every
+    byte counts, and js/ has no multi-line string or template literal whose lines this would change."""
+    lines = (line.strip() for line in source.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//")) + "\n"
+
+
+def _scoped_entry(module: Path) -> str:
+    """A widget module as a constant holding its default export, its other names kept private."""
+    body, defaults = re.subn(r"^export default\s+", "return ", _rewrite_imports(module), flags=re.MULTILINE)
+    body = _EXPORT.sub(r"\1 \2", body)
+    if defaults != 1 or _ANY_EXPORT.search(body):
+        raise BundleError(f"{module.name}: a widget module has one `export default` and no other export")
+    return f"// ---- {module.name}\nconst {_namespace(module)} = (() => {{\n{body.rstrip()}\n}})();\n"
 
 
 def _dependencies_first(module: Path, done: list[Path], stack: tuple[Path, ...]) -> list[Path]:
@@ -89,10 +123,12 @@ def _scoped(module: Path) -> str:
 
 
 def build(root: Path = ROOT) -> list[Path]:
-    """Write traceops_nb/static/<widget>.js and widgets.css; a file is rewritten only when it changes."""
+    """Write traceops_nb/static/<widget>.js, library.js and widgets.css; a file is rewritten only when it
+    changes."""
     source, target = root / "js", root / "traceops_nb" / "static"
     target.mkdir(parents=True, exist_ok=True)
     outputs = {f"{name}.js": bundle(source / f"{name}.js") for name in WIDGETS}
+    outputs[LIBRARY] = bundle_library([source / f"{name}.js" for name in WIDGETS])
     outputs[STYLESHEET] = (source / STYLESHEET).read_text(encoding="utf-8")
     written = []
     for name, text in outputs.items():

@@ -1,6 +1,6 @@
-"""A fake OpenAI + Anthropic HTTP server for offline tests (standard library only).
+"""A fake OpenAI + Anthropic + Google Gemini HTTP server for offline tests (standard library only).
 
-The real ``openai`` and ``anthropic`` SDKs can be pointed at it with ``base_url``.
+The real ``openai``, ``anthropic`` and ``google-genai`` SDKs can be pointed at it with ``base_url``.
 Responses are deterministic and echo the prompt, so a wrong replay is visible:
 
 * text output is ``"echo: " + <last user text>`` (``"final: " + <tool result>``
@@ -29,6 +29,7 @@ import json
 import re
 import struct
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -243,6 +244,11 @@ class FakeLLMServer:
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
         self._fail: tuple[int, int] = (0, 0)  # (status, remaining)
+        self.gemini_headers: dict[str, str] = dict(GEMINI_HEADERS)  # sent with every Gemini reply
+        # Slow answers, for the tests of replay at the recorded pace: seconds before a JSON body or a
+        # stream's first event, and between a stream's events.
+        self.first_delay = 0.0
+        self.event_delay = 0.0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -284,6 +290,10 @@ class FakeLLMServer:
     def anthropic_base_url(self) -> str:
         return self.url
 
+    @property
+    def gemini_base_url(self) -> str:
+        return self.url + "/"
+
     def fail_next(self, status: int, times: int = 1) -> None:
         """The next `times` requests get `status` with the provider's error body."""
         with self._lock:
@@ -324,6 +334,9 @@ class FakeLLMServer:
                 "json": body,
             }
         )
+        gemini = GEMINI_PATH.match(path)
+        if gemini is not None:
+            return gemini_reply(self, method, gemini, split.query, body if isinstance(body, dict) else {})
         # Anthropic by path; for paths neither API serves, by the header the Anthropic SDK always sends.
         anthropic = path.startswith("/v1/messages") or (path not in OPENAI_ROUTES and "anthropic-version" in headers)
         reply = self._route(method, path, body if isinstance(body, dict) else {}, anthropic)
@@ -339,7 +352,7 @@ class FakeLLMServer:
             reply.headers["retry-after-ms"] = "10"
             return reply
         routes = ANTHROPIC_ROUTES if anthropic else OPENAI_ROUTES
-        route = routes.get(path) if method == "POST" else None
+        route = routes.get(path) or (None if anthropic else azure_route(path)) if method == "POST" else None
         if route is None:
             return error_reply(anthropic, 404, f"Invalid URL ({method} {path})")
         status = TRIGGER_STATUSES.get(str(body.get("model")))
@@ -737,6 +750,30 @@ OPENAI_ROUTES = {
 ANTHROPIC_ROUTES = {"/v1/messages": messages, "/v1/messages/count_tokens": count_tokens}
 
 
+# --------------------------------------------------------------------------- Azure OpenAI
+
+# AzureOpenAI posts deployment operations to /openai/deployments/<name>/..., the others (Responses) to
+# /openai/..., always with an api-version query parameter; the answers are OpenAI's.
+_AZURE_PATH = re.compile(r"^/openai(?:/deployments/[^/]+)?(/.+)$")
+
+
+def azure_route(path: str) -> Any:
+    match = _AZURE_PATH.match(path)
+    return OPENAI_ROUTES.get("/v1" + match.group(1)) if match else None
+
+
+def moderations(server: FakeLLMServer, body: JSON) -> Reply:
+    """An operation the trace does not read: nothing flagged."""
+    raw = body.get("input")
+    inputs = raw if isinstance(raw, list) else [raw]
+    result = {"flagged": False, "categories": {}, "category_scores": {}, "category_applied_input_types": {}}
+    body = {"id": server.next_id("modr-fake-"), "model": body.get("model"), "results": [result] * len(inputs)}
+    return Reply(body=body)
+
+
+OPENAI_ROUTES["/v1/moderations"] = moderations
+
+
 # --------------------------------------------------------------------------- HTTP plumbing
 
 
@@ -781,6 +818,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_json(self, body: Any) -> None:
         data = json.dumps(body).encode()
+        time.sleep(self.fake.first_delay)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
         self.end_headers()
@@ -791,8 +829,154 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("cache-control", "no-cache")
         self.send_header("transfer-encoding", "chunked")
         self.end_headers()
-        for event in events:
+        self.wfile.flush()
+        time.sleep(self.fake.first_delay)
+        for index, event in enumerate(events):
+            if index:
+                time.sleep(self.fake.event_delay)
             data = event.encode()
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
         self.wfile.write(b"0\r\n\r\n")
+
+
+# --------------------------------------------------------------------------- Google Gemini (generativelanguage)
+# POST {prefix}/{v1|v1beta|v1alpha}/models/{model}:{method}. A function call answers when tools are declared and
+# the last part sent is not a functionResponse; usage counts words as above, plus thoughts when thinking is
+# configured and cached tokens when a cachedContent is named.
+
+GEMINI_PATH = re.compile(r"^.*/(?P<version>v1|v1beta|v1alpha)/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$")
+# What the real API sends beside the body (none of it secret); tests may add to server.gemini_headers.
+GEMINI_HEADERS = {
+    "vary": "Origin, X-Origin, Referer",
+    "x-xss-protection": "0",
+    "x-frame-options": "SAMEORIGIN",
+    "x-content-type-options": "nosniff",
+    "server-timing": "gfet4t7; dur=412",
+}
+_GEMINI_STATUSES = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED"}
+
+
+def gemini_reply(server: FakeLLMServer, method: str, route: re.Match[str], query: str, body: JSON) -> Reply:
+    model, action = route["model"], route["method"]
+    status = server._take_failure() or TRIGGER_STATUSES.get(model)
+    handler = GEMINI_ROUTES.get(action) if method == "POST" else None
+    if status is None and handler is None:
+        status = 404
+    if status is not None:
+        reply = gemini_error(status, f"Error for model '{model}' ({action}).")
+    elif action == "streamGenerateContent" and "alt=sse" not in query:
+        reply = gemini_error(400, "streamGenerateContent is served as SSE only here: add alt=sse")
+    else:
+        assert handler is not None
+        reply = handler(server, model, body)
+    reply.headers.update(server.gemini_headers)
+    return reply
+
+
+def gemini_error(status: int, message: str) -> Reply:
+    code = _GEMINI_STATUSES.get(status, "INTERNAL" if status >= 500 else "FAILED_PRECONDITION")
+    return Reply(status, {"error": {"code": status, "message": message, "status": code}})
+
+
+def gemini_texts(parts: Any) -> list[str]:
+    return [str(part["text"]) for part in parts or [] if isinstance(part, dict) and "text" in part]
+
+
+def gemini_answer(body: JSON, replies: Mapping[str, Scripted]) -> tuple[Answer, int]:
+    contents: list[JSON] = body.get("contents") or []
+    system = body.get("systemInstruction") or {}
+    texts = gemini_texts(system.get("parts"))
+    for content in contents:
+        texts += gemini_texts(content.get("parts"))
+    last_parts = (contents[-1].get("parts") or []) if contents else []
+    results = [part["functionResponse"] for part in last_parts if isinstance(part, dict) and "functionResponse" in part]
+    tool_result = " ".join(json.dumps(r.get("response"), sort_keys=True) for r in results) if results else None
+    users = [c for c in contents if c.get("role", "user") == "user" and gemini_texts(c.get("parts"))]
+    prompt = " ".join(gemini_texts(users[-1].get("parts"))) if users else ""
+    config = body.get("generationConfig") or {}
+    schema = config.get("responseJsonSchema") or config.get("responseSchema")
+    answer = decide(prompt, tool_result, gemini_tool(body), _lowercase_types(schema) if schema else None, replies)
+    return answer, count_words(*texts, *(tool_result or "",))
+
+
+def gemini_tool(body: JSON) -> str | None:
+    mode = ((body.get("toolConfig") or {}).get("functionCallingConfig") or {}).get("mode")
+    declared = [d for tool in body.get("tools") or [] for d in tool.get("functionDeclarations") or []]
+    return None if not declared or mode == "NONE" else str(declared[0]["name"])
+
+
+def _lowercase_types(schema: Any) -> Any:
+    """Gemini's OpenAPI-style schemas spell types in capitals (OBJECT, STRING)."""
+    if isinstance(schema, dict):
+        return {k: v.lower() if k == "type" and isinstance(v, str) else _lowercase_types(v) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_lowercase_types(item) for item in schema]
+    return schema
+
+
+def gemini_usage(body: JSON, prompt_tokens: int, output_tokens: int) -> JSON:
+    thoughts = 3 if (body.get("generationConfig") or {}).get("thinkingConfig") else 0
+    usage: JSON = {
+        "promptTokenCount": prompt_tokens,
+        "candidatesTokenCount": output_tokens,
+        "totalTokenCount": prompt_tokens + output_tokens + thoughts,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt_tokens}],
+    }
+    if body.get("cachedContent"):
+        usage["cachedContentTokenCount"] = min(2, prompt_tokens)
+    if thoughts:
+        usage["thoughtsTokenCount"] = thoughts
+    return usage
+
+
+def gemini_candidate(parts: list[JSON], finish: str | None) -> JSON:
+    candidate: JSON = {"content": {"parts": parts, "role": "model"}, "index": 0}
+    if finish:
+        candidate["finishReason"] = finish
+    return candidate
+
+
+def generate_content(server: FakeLLMServer, model: str, body: JSON) -> Reply:
+    return Reply(body=_gemini_response(server, model, body, stream=False)[0])
+
+
+def stream_generate_content(server: FakeLLMServer, model: str, body: JSON) -> Reply:
+    return Reply(events=[sse(chunk) for chunk in _gemini_response(server, model, body, stream=True)])
+
+
+def _gemini_response(server: FakeLLMServer, model: str, body: JSON, *, stream: bool) -> list[JSON]:
+    """The response, or for a stream its chunks: a text split into word deltas, usage on every chunk."""
+    answer, prompt_tokens = gemini_answer(body, server.replies)
+    usage = gemini_usage(body, prompt_tokens, count_words(answer.output))
+    base = {"usageMetadata": usage, "modelVersion": model, "responseId": server.next_id("gemini-resp-")}
+    if answer.tool:
+        parts = [[{"functionCall": {"name": answer.tool, "args": json.loads(answer.arguments)}}]]
+    else:
+        parts = [[{"text": piece}] for piece in (pieces(answer.text) if stream else [answer.text])] or [[{"text": ""}]]
+    last = len(parts) - 1
+    return [{"candidates": [gemini_candidate(p, "STOP" if i == last else None)], **base} for i, p in enumerate(parts)]
+
+
+def gemini_count_tokens(server: FakeLLMServer, model: str, body: JSON) -> Reply:
+    request = body.get("generateContentRequest") or body
+    tokens = gemini_answer(request, {})[1]
+    return Reply(body={"totalTokens": tokens, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": tokens}]})
+
+
+def embed_content(server: FakeLLMServer, model: str, body: JSON) -> Reply:
+    return Reply(body={"embedding": {"values": embedding_for(gemini_texts((body.get("content") or {}).get("parts")))}})
+
+
+def batch_embed_contents(server: FakeLLMServer, model: str, body: JSON) -> Reply:
+    vectors = [embedding_for(gemini_texts((r.get("content") or {}).get("parts"))) for r in body.get("requests") or []]
+    return Reply(body={"embeddings": [{"values": vector} for vector in vectors]})
+
+
+GEMINI_ROUTES = {
+    "generateContent": generate_content,
+    "streamGenerateContent": stream_generate_content,
+    "countTokens": gemini_count_tokens,
+    "embedContent": embed_content,
+    "batchEmbedContents": batch_embed_contents,
+}

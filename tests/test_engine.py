@@ -16,6 +16,7 @@ from fakellm import FakeLLMServer
 from scenarios import CLAUDE, GPT, user
 
 from traceops_nb import CassetteMismatchError, Recorder, Replayer, load_cassette
+from traceops_nb.errors import UnrecordedTrafficWarning
 
 
 def test_a_retried_call_keeps_only_its_final_attempt(server: FakeLLMServer, cassette_path: Path) -> None:
@@ -93,11 +94,19 @@ def test_calls_from_threads_started_inside_are_recorded(server: FakeLLMServer, c
     assert prompts == ["t0", "t1", "t2"]
 
 
-def test_other_http_traffic_passes_untouched(server: FakeLLMServer, cassette_path: Path) -> None:
-    with Recorder(cassette_path, mode="rewrite") as recorder, httpx2.Client() as plain:
-        status = plain.post(server.openai_base_url + "/chat/completions", json={"model": GPT, "messages": user("x")})
+def test_other_http_traffic_passes_untouched_and_is_reported(server: FakeLLMServer, cassette_path: Path) -> None:
+    url = server.openai_base_url + "/chat/completions"
+    with (
+        pytest.warns(UnrecordedTrafficWarning) as warned,
+        Recorder(cassette_path, mode="rewrite") as recorder,
+        httpx2.Client() as plain,
+    ):
+        status = plain.post(url, json={"model": GPT, "messages": user("x")})
     assert status.status_code == 200
     assert recorder.trace.interactions == []
+    assert [attempt.library for attempt in recorder.unrecorded] == ["httpx2 (via httpcore2)"]
+    message = str(warned[0].message)
+    assert server.url.removeprefix("http://") in message and "httpx2" in message and "not in" in message
 
 
 def test_calls_outside_a_session_are_not_recorded(server: FakeLLMServer, cassette_path: Path) -> None:
@@ -117,7 +126,7 @@ def test_a_miss_is_neither_wrapped_nor_retried_by_the_sdk(
     with Recorder(cassette_path, mode="rewrite"):
         pass
     server.stop()
-    with Replayer(cassette_path), pytest.raises(CassetteMismatchError) as caught:
+    with pytest.raises(CassetteMismatchError) as caught, Replayer(cassette_path):
         if provider == "openai":
             client.chat.completions.create(model=GPT, messages=user("never recorded"))
         else:

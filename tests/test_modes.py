@@ -26,7 +26,7 @@ def test_once_records_when_missing_then_replays_only(server: FakeLLMServer, cass
     with cassette(cassette_path, mode="once") as session:
         ask(server, "a")
     assert session.recording and prompts(cassette_path) == ["a"]
-    with cassette(cassette_path, mode="once") as session, pytest.raises(CassetteMismatchError):
+    with pytest.raises(CassetteMismatchError), cassette(cassette_path, mode="once") as session:
         assert ask(server, "a") == ["echo: a"]
         ask(server, "b")
     assert not session.recording and len(server.requests) == 1 and prompts(cassette_path) == ["a"]

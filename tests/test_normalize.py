@@ -164,7 +164,7 @@ def test_sdk_objects_normalize_like_the_recorded_interaction(server: FakeLLMServ
     ]
     assert by_object == [normalize(interaction) for interaction in recorder.trace.interactions]
     assert by_object[0].provider == "anthropic" and by_object[0].text == "echo: hello claude"
-    with pytest.raises(ValueError, match='pass provider="openai" or "anthropic"'):
+    with pytest.raises(ValueError, match='pass provider="openai", "anthropic" or "google"'):
         normalize(request=request, response={"content": []})
 
 

@@ -124,14 +124,18 @@ def test_an_openai_stream_without_usage_has_no_cost(server: FakeLLMServer, casse
 
 def test_the_packaged_table_is_dated_sourced_and_covers_the_notebook_models() -> None:
     table = pricing.packaged_prices()
-    for name in ("gpt-5.4-mini", "claude-sonnet-5-5", "gpt-4o-mini", "claude-sonnet-4-6", "gpt-6.2-sol"):
+    notebook_models = ("gpt-5.4-mini", "claude-sonnet-5-5", "gpt-4o-mini", "claude-sonnet-4-6", "gpt-6.2-sol")
+    for name in (*notebook_models, "gemini-2.5-flash"):
         assert name in table, name
     for name, price in table.items():
         assert price.source.startswith("https://"), name
         assert price.date[:4] == "2026", name
-        assert price.provider in ("openai", "anthropic"), name
+        assert price.provider in ("openai", "anthropic", "google"), name
     sonnet = table["claude-sonnet-5-5"].rates
     assert (sonnet.input, sonnet.output, sonnet.cached_input) == (2.0, 10.0, 0.10)
+    flash = table["gemini-2.5-flash"].rates
+    assert (flash.input, flash.output, flash.cached_input) == (0.30, 2.50, 0.03)
+    assert table["gemini-2.5-pro"].long_context == (200000, pricing.Rates(2.50, 15.00, 0.25))
 
 
 def test_pricing_is_reachable_from_the_package() -> None:

@@ -15,7 +15,7 @@ import traceops_nb
 from traceops_nb import Interaction, Request, Response, Trace, load_cassette
 from traceops_nb.views.report import render_report, script_json, script_text
 from traceops_nb.views.steps import step_columns, step_detail
-from traceops_nb.views.widgets.base import static_file
+from traceops_nb.views.widgets.static import static_file
 
 CASSETTES = Path(__file__).resolve().parent / "browser" / "cassettes"
 AGENT, AGENT_V2, XSS = (CASSETTES / name for name in ("agent.yaml", "agent_v2.yaml", "xss.yaml"))

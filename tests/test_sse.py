@@ -96,12 +96,12 @@ def test_an_unfed_replayed_stream_still_reads_the_recorded_bytes_sync_and_async(
 
     import httpx2
 
-    from traceops_nb.intercept.fastpath import _rendered_on_read
+    from traceops_nb.intercept.pacing import body_class
 
-    body = _rendered_on_read(httpx2)
-    sync = httpx2.Response(200, stream=body(EXPECTED))
+    body = body_class(httpx2)
+    sync = httpx2.Response(200, stream=body(lambda: [render_events(EXPECTED)]))
     assert b"".join(sync.iter_bytes()) == STREAM_RENDERED
-    asynchronous = httpx2.Response(200, stream=body(EXPECTED))
+    asynchronous = httpx2.Response(200, stream=body(lambda: [render_events(EXPECTED)]))
 
     async def read() -> bytes:
         return b"".join([part async for part in asynchronous.aiter_bytes()])

@@ -66,7 +66,7 @@ def test_tools_without_replay_still_run_while_replaying(server: FakeLLMServer, c
 def test_a_replay_with_no_recording_of_that_input_says_so(cassette_path: Path) -> None:
     with Recorder(cassette_path, mode="rewrite"):
         fetch_forecast("Paris")
-    with Replayer(cassette_path), pytest.raises(CassetteMismatchError) as caught:
+    with pytest.raises(CassetteMismatchError) as caught, Replayer(cassette_path):
         fetch_forecast("Rome")
     message = str(caught.value)
     assert "fetch_forecast" in message and "'Rome'" in message and "'Paris'" in message

@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 JS = ROOT / "js"
 STATIC = ROOT / "traceops_nb" / "static"
-BUILT = ("trajectory.js", "debugger.js", "diff.js", "widgets.css")
+BUILT = ("trajectory.js", "debugger.js", "diff.js", "library.js", "widgets.css")
 
 
 def hatch_build() -> ModuleType:
@@ -73,6 +73,21 @@ def test_the_built_modules_are_the_current_js_sources() -> None:
         assert built == module.bundle(JS / f"{name}.js"), f"stale {name}.js: run `python hatch_build.py`"
         assert "export default { render };" in built and re.search(r"^import ", built, re.MULTILINE) is None
     assert (STATIC / "widgets.css").read_text() == (JS / "widgets.css").read_text()
+    library = (STATIC / "library.js").read_text()
+    assert library == module.bundle_library([JS / f"{name}.js" for name in module.WIDGETS]), "stale library.js"
+    assert library.count("const __tnb_format = ") == 1  # each helper once, however many widgets import it
+
+
+def test_the_library_holds_every_widget_and_runs() -> None:
+    """What notebooks load: one module whose default export renders each widget by name."""
+    node = shutil.which("node")
+    assert node
+    script = (
+        f"import('{(STATIC / 'library.js').as_uri()}').then((m) => "
+        "console.log(Object.entries(m.default).map(([k, v]) => k + ':' + typeof v.render).join(' ')))"
+    )
+    result = subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "trajectory:function debugger:function diff:function", result.stderr
 
 
 def test_the_bundler_refuses_module_forms_it_cannot_inline(tmp_path: Path) -> None:
@@ -118,4 +133,7 @@ def test_the_wheel_built_from_the_sdist_contains_the_built_front_end(tmp_path: P
             assert f"traceops_nb/static/{name}" in names
             assert archive.read(f"traceops_nb/static/{name}").decode() == (STATIC / name).read_text()
     assert "traceops_nb/views/widgets/__init__.py" in names
-    assert {"traceops_nb/trace/prices.yaml", "traceops_nb/views/report_page.js"} <= names  # data files moved with their stage
+    assert {
+        "traceops_nb/trace/prices.yaml",
+        "traceops_nb/views/report_page.js",
+    } <= names  # data files moved with their stage

@@ -18,6 +18,7 @@ from .engine.importing import import_cassette
 from .engine.modes import RecordMode
 from .engine.session import Recorder, Replayer, Session, cassette, load_cassette, save_cassette
 from .engine.tools import record_decision, record_tool_call, tool
+from .engine.volatile import DEFAULT_IGNORED_FIELDS, VolatileField
 from .errors import (
     BaselineNotFoundError,
     CassetteError,
@@ -92,6 +93,7 @@ def load_ipython_extension(ipython: object) -> None:
 
 
 __all__ = [
+    "DEFAULT_IGNORED_FIELDS",
     "BaselineNotFoundError",
     "CassetteError",
     "CassetteExhaustedError",
@@ -118,6 +120,7 @@ __all__ = [
     "TraceDiff",
     "TrajectoryWidget",
     "UnrecordedCallError",
+    "VolatileField",
     "assert_trace_unchanged",
     "assertions",
     "baseline",

@@ -44,10 +44,6 @@ class CassetteUnusedError(CassetteError):
     """A strict replay ended with recorded interactions that were never played."""
 
 
-class UnrecordedCallError(CassetteError):
-    """While replaying only, an SDK call was made outside any cassette: stopped before the network."""
-
-
 class CassetteFormatError(CassetteError):
     """The cassette cannot be read: not YAML, unsafe YAML, a wrong shape or an unknown version."""
 
@@ -58,3 +54,30 @@ class CassetteSecretError(CassetteError):
 
 class BaselineNotFoundError(CassetteNotFoundError):
     """accept, rollback or compare was asked for, but the cassette has no baseline beside it."""
+
+
+class CassetteNetworkError(CassetteError, ConnectionError):
+    """A replay-only session refused a network connection (or a name lookup) the code tried to make.
+
+    Also a ConnectionError, so a library that catches connection errors reports this one, message inside.
+    """
+
+
+class CassetteSaveError(CassetteError):
+    """The cassette could not be written (disk full, a folder that cannot be written); the recording is kept."""
+
+
+class TraceopsWarning(UserWarning):
+    """Something a session did that is not an error, but that the user must know about."""
+
+
+class UnrecordedTrafficWarning(TraceopsWarning):
+    """A recording session saw network connections that were not SDK calls: they are not in the cassette."""
+
+
+class RedactedKeyWarning(TraceopsWarning):
+    """Key-shaped text that no SDK sent as a credential was replaced by a marker in the written cassette."""
+
+
+class UnrecordedCallError(CassetteError):
+    """While replaying only, an SDK call was made outside any cassette: stopped before the network."""

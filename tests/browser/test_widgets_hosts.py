@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from traceops_nb.widgets import DebuggerWidget, DiffWidget, TrajectoryWidget
 
 HERE = Path(__file__).resolve().parent

@@ -7,15 +7,16 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..errors import CassetteFormatError, CassetteNotFoundError, CassetteSecretError
+from ..errors import CassetteFormatError, CassetteNotFoundError, RedactedKeyWarning
 from . import fastyaml
 from .interactions import Interaction, Record, record_from_dict
-from .redact import Redactor, find_key_like
+from .redact import KEY_LIKE_MARKER, Redactor, find_key_like, mark_key_like
 
 VERSION = 1
 
@@ -37,7 +38,13 @@ def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
 
+def _represent_tuple(dumper: yaml.SafeDumper, items: tuple[Any, ...]) -> yaml.Node:
+    # Tuples (a stream's event offsets) on one line: hundreds of numbers, one per line, would drown the answer.
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=True)
+
+
 _Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(tuple, _represent_tuple)
 
 # Parsed cassettes by content hash: replaying one file in many cells or tests parses it once.
 _parsed: dict[str, list[dict[str, Any]]] = {}
@@ -123,7 +130,7 @@ def safe_load(file: Path, raw: bytes, *, fix: str = "Re-record it.") -> Any:
 def write_interactions(
     path: str | os.PathLike[str], interactions: list[Record], redactor: Redactor | None = None
 ) -> None:
-    """Redact, refuse anything key-like, then replace the file atomically (never a half-written file).
+    """Redact, mark anything still key-like, then replace the file atomically (never a half-written file).
 
     Tool calls and decisions are written in the same ordered list as HTTP interactions, so the order
     of an agent's steps survives.
@@ -133,12 +140,8 @@ def write_interactions(
     records = [redactor.scrub(interaction.to_dict()) for interaction in interactions]
     leaks = [f"interactions[{i}].{where}" for i, record in enumerate(records) for where in find_key_like(record)]
     if leaks:
-        shown = "\n  ".join(leaks[:5])
-        raise CassetteSecretError(
-            f"refusing to write {file}: it would contain what looks like a credential at\n  {shown}\n"
-            "Set the key through an environment variable ending in KEY, TOKEN or SECRET (its value is "
-            "redacted), or add a redaction pattern (redact=[r'...'])."
-        )
+        records = [mark_key_like(record) for record in records]
+        warnings.warn(RedactedKeyWarning(key_like_warning(file, leaks)), stacklevel=2)
     body = yaml.dump(
         {"version": VERSION, "interactions": records},
         Dumper=_Dumper,
@@ -147,6 +150,16 @@ def write_interactions(
         width=120,
     )
     atomic_write(file, fastyaml.seal(body.encode()))
+
+
+def key_like_warning(file: Path, places: list[str]) -> str:
+    shown = "\n  ".join(places[:10]) + (f"\n  … and {len(places) - 10} more" if len(places) > 10 else "")
+    return (
+        f"{file}: text that looks like a credential, but that no SDK sent as one, was written as "
+        f"{KEY_LIKE_MARKER} (the trace in memory keeps it; a replay matches it the same way) at\n  {shown}\n"
+        "If it is a secret, set it through an environment variable ending in KEY, TOKEN or SECRET or add a "
+        "redaction pattern (redact=[r'...']) so it gets a name of its own."
+    )
 
 
 def atomic_write(file: Path, data: bytes, *, durable: bool = True) -> None:

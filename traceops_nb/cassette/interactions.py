@@ -108,13 +108,20 @@ class Interaction:
     started_at: str = ""  # ISO 8601, UTC
     duration_ms: float = 0.0  # until the last byte of the response
     first_byte_ms: float | None = None  # streams: until the first chunk
+    # streams: when each event arrived, in whole ms after the request was sent (one per response event)
+    event_offsets_ms: list[int] | None = None
     cost_usd: float | None = None  # computed when recorded, so a budget does not move with prices
     replayed: bool = False  # True when this session served it from a cassette (never stored)
+    # The SDK operation the call was made for ("chat.completions", "responses", …), named from the resource
+    # method's own path when recorded; None in cassettes older than it, where the request path tells.
+    operation: str | None = None
     cell: str | None = None  # notebook mode: the cell that made the call (its id, or "#N": the Nth cell run)
 
     def to_dict(self) -> dict[str, JSON]:
-        out: dict[str, JSON] = {
-            "provider": self.provider,
+        out: dict[str, JSON] = {"provider": self.provider}
+        if self.operation is not None:
+            out["operation"] = self.operation
+        out |= {
             "request": self.request.to_dict(),
             "response": self.response.to_dict(),
             "stream": self.stream,
@@ -123,6 +130,8 @@ class Interaction:
         }
         if self.first_byte_ms is not None:
             out["first_byte_ms"] = round(self.first_byte_ms, 3)
+        if self.event_offsets_ms is not None:
+            out["event_offsets_ms"] = tuple(self.event_offsets_ms)  # a tuple is written on one line
         if self.cost_usd is not None:
             out["cost_usd"] = self.cost_usd
         if self.cell is not None:
@@ -132,6 +141,7 @@ class Interaction:
     @classmethod
     def from_dict(cls, data: dict[str, JSON]) -> Interaction:
         first_byte = data.get("first_byte_ms")
+        offsets = data.get("event_offsets_ms")
         cost = data.get("cost_usd")
         return cls(
             provider=str(data["provider"]),
@@ -141,7 +151,9 @@ class Interaction:
             started_at=str(data.get("started_at") or ""),
             duration_ms=float(data.get("duration_ms") or 0.0),
             first_byte_ms=float(first_byte) if first_byte is not None else None,
+            event_offsets_ms=[int(offset) for offset in offsets] if offsets is not None else None,
             cost_usd=float(cost) if cost is not None else None,
+            operation=str(data["operation"]) if data.get("operation") is not None else None,
             cell=_cell(data),
         )
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..cassette.interactions import Request
+from .textdiff import text_change
 
 MatchKey = tuple[str, str, str, str, str, str]
 
@@ -30,8 +31,8 @@ def canonical(value: Any) -> str:
 
 def without_fields(body: Any, ignore: Sequence[str]) -> Any:
     """A copy of body without the dotted paths in ignore ("metadata.user_id", "messages.0.name")."""
-    if not isinstance(body, dict):
-        return body
+    if not isinstance(body, dict) or not any(_present(body, path.split(".")) for path in ignore):
+        return body  # nothing to drop (the usual case): no copy
     pruned = json.loads(json.dumps(body))
     for path in ignore:
         _drop(pruned, path.split("."))
@@ -50,6 +51,15 @@ def _drop(node: Any, parts: list[str]) -> None:
             del node[head]
 
 
+def _present(node: Any, parts: list[str]) -> bool:
+    head, rest = parts[0], parts[1:]
+    if isinstance(node, list):
+        return bool(rest) and any(_present(child, rest) for child in _list_items(node, head))
+    if isinstance(node, dict) and head in node:
+        return _present(node[head], rest) if rest else True
+    return False
+
+
 def _list_items(items: list[Any], selector: str) -> list[Any]:
     if selector == "*":
         return items
@@ -66,7 +76,7 @@ def differences(recorded: Request, live: Request) -> list[str]:
     _diff_values("query", recorded.query, live.query, lines)
     _diff_values("headers", recorded.headers, live.headers, lines)
     if recorded.body_text != live.body_text:
-        lines.append(f"body: {_short(recorded.body_text)} → {_short(live.body_text)}")
+        lines.append(f"body: {_change(recorded.body_text, live.body_text)}")
     _diff_values("", recorded.body, live.body, lines)
     return lines
 
@@ -91,7 +101,14 @@ def _diff_values(path: str, old: Any, new: Any, out: list[str]) -> None:
             else:
                 _diff_values(child, old[index], new[index], out)
     elif old != new or type(old) is not type(new):
-        out.append(f"{path or 'body'}: {_short(old)} → {_short(new)}")
+        out.append(f"{path or 'body'}: {_change(old, new)}")
+
+
+def _change(old: Any, new: Any) -> str:
+    """Texts as a window around their first difference; other values whole, or cut short."""
+    if isinstance(old, str) and isinstance(new, str):
+        return text_change(old, new)
+    return f"{_short(old)} → {_short(new)}"
 
 
 def _short(value: Any, limit: int = 80) -> str:

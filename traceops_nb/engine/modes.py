@@ -43,3 +43,15 @@ def resolve_mode(explicit: str | RecordMode | None, default: RecordMode) -> Reso
     if from_env:
         return ResolvedMode(RecordMode.parse(from_env), f"environment variable {ENV_VAR}")
     return ResolvedMode(default, "default")
+
+
+def how_to_rerecord(cassette: object) -> str:
+    """The ways to re-record that leave the notebook as it is, first; a cell option only as a one-off,
+    since one saved in the notebook would make CI call the API."""
+    return (
+        "To re-record, with nothing changed in the notebook: run it with "
+        f"{ENV_VAR}=rewrite set, or `traceops-nb record NOTEBOOK`, or `%traceops notebook --mode rewrite` "
+        'for this interactive session; from Python, pass mode="rewrite" (or "new_episodes" to keep what '
+        f"matches and record the rest).\nA one-off `%%record {cassette} --mode rewrite` on the cell works too, "
+        "but remove it before saving: saved in the notebook, it makes CI call the API."
+    )

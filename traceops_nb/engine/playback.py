@@ -11,8 +11,9 @@ from typing import Any
 
 from ..cassette.interactions import Interaction, Request, ToolRecord, to_json
 from ..errors import CassetteExhaustedError, CassetteMismatchError, CassetteUnusedError
-from .matching import MatchKey, canonical, differences, request_key
-from .modes import ENV_VAR, ResolvedMode
+from .matching import MatchKey, canonical, differences, request_key, without_fields
+from .modes import ResolvedMode, how_to_rerecord
+from .volatile import generated_hint
 
 
 class Playback:
@@ -99,8 +100,16 @@ class Playback:
             lines.extend(f"  {line}" for line in diff[:12])
             if len(diff) > 12:
                 lines.append(f"  … and {len(diff) - 12} more")
+            hint = generated_hint(self._matched_part(self.interactions[index].request), self._matched_part(request))
+            if hint:  # re-recording cannot fix a difference the next run makes again
+                return CassetteMismatchError("\n".join([*lines, *hint]))
         lines.append(self._fix())
         return CassetteMismatchError("\n".join(lines))
+
+    def _matched_part(self, request: Request) -> Request:
+        """The request without its ignored fields: differences in those are not why it missed."""
+        body = without_fields(request.body, self.ignore)
+        return request if body is request.body else replace(request, body=body)
 
     def _exhausted(self, provider: str, request: Request, count: int) -> CassetteExhaustedError:
         return CassetteExhaustedError(
@@ -114,18 +123,14 @@ class Playback:
         for i, recorded in enumerate(self.interactions):
             if recorded.provider != provider:
                 continue
-            diff = differences(recorded.request, request)
+            diff = differences(self._matched_part(recorded.request), self._matched_part(request))
             rank = (len(diff) + (100 if recorded.request.path != request.path else 0), int(self.played[i]), i)
             if best is None or rank < best[:3]:
                 best = (*rank, diff)
         return (best[2], best[3]) if best is not None else None
 
     def _fix(self) -> str:
-        target = self.cassette or "<cassette>"
-        return (
-            f'To fix it, re-record: run the cell as `%%record {target} --mode rewrite`, pass mode="rewrite" '
-            f'(or "new_episodes" to keep what matches and record the rest), or set {ENV_VAR}=rewrite.'
-        )
+        return how_to_rerecord(self.cassette or "PATH")
 
 
 def describe(provider: str, request: Request) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..cassette.bodies import decode_body, store_body
 from ..cassette.interactions import Interaction, Request, Response
-from ..cassette.redact import REQUEST_HEADERS, RESPONSE_HEADERS, keep_headers
+from ..cassette.redact import REQUEST_HEADERS, keep_headers, redact_query, response_headers
 from ..cassette.sse import SSEParser
 
 
@@ -31,7 +31,7 @@ def request_record(request: Any, base_path: str) -> Request:
     return Request(
         method=request.method,
         path=path,
-        query=dict(url.params.items()),
+        query=redact_query(url.params.items()),
         headers=keep_headers(request.headers.items(), REQUEST_HEADERS),
         body=body,
         body_text=body_text,
@@ -51,6 +51,7 @@ def capture(
     *,
     is_async: bool,
     on_complete: Callable[[Interaction], None] | None = None,
+    operation: str | None = None,
 ) -> Interaction:
     """Start the interaction from the response head; its body is filled in as the SDK reads it.
 
@@ -62,10 +63,11 @@ def capture(
         provider=provider,
         request=record,
         response=Response(
-            status=response.status_code, headers=keep_headers(response.headers.items(), RESPONSE_HEADERS)
+            status=response.status_code, headers=keep_headers(response.headers.items(), response_headers(provider))
         ),
         stream=is_stream,
         started_at=started_at,
+        operation=operation,
     )
     if hasattr(response, "_content"):  # already read (the SDK sent stream=False)
         store_body(interaction, response.content)
@@ -90,22 +92,30 @@ class _Sink:
         self.on_complete = on_complete
         self.chunks: list[bytes] = []
         self.parser = SSEParser() if interaction.stream else None
+        self.offsets: list[int] = []  # when each event arrived, so a replay can keep the pace
         if self.parser is not None:
             interaction.response.events = []
+            interaction.event_offsets_ms = self.offsets
 
     def add(self, chunk: bytes) -> None:
+        elapsed_ms = (time.perf_counter() - self.started) * 1000
         if self.interaction.first_byte_ms is None and self.parser is not None:
-            self.interaction.first_byte_ms = (time.perf_counter() - self.started) * 1000
+            self.interaction.first_byte_ms = elapsed_ms
         if self.parser is not None and self.interaction.response.events is not None:
-            self.interaction.response.events.extend(self.parser.feed(chunk))
+            self._add_events(self.parser.feed(chunk), elapsed_ms)
         else:
             self.chunks.append(chunk)
+
+    def _add_events(self, events: list[dict[str, Any]], elapsed_ms: float) -> None:
+        assert self.interaction.response.events is not None
+        self.interaction.response.events.extend(events)
+        self.offsets.extend([round(elapsed_ms)] * len(events))
 
     def close(self) -> None:
         """The body ended, or the caller stopped reading: keep what was read."""
         self.interaction.duration_ms = (time.perf_counter() - self.started) * 1000
         if self.parser is not None and self.interaction.response.events is not None:
-            self.interaction.response.events.extend(self.parser.close())
+            self._add_events(self.parser.close(), self.interaction.duration_ms)
         else:
             store_body(self.interaction, b"".join(self.chunks))
         if self.on_complete is not None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,17 +16,47 @@ from typing import Any
 from .. import intercept
 from ..cassette import file as cassette_file
 from ..cassette.interactions import Interaction, Record, Request, ToolRecord
-from ..cassette.redact import Redactor
-from ..intercept import context
+from ..cassette.redact import Redactor, mark_key_like, sent_credentials
+from ..errors import (
+    CassetteError,
+    CassetteExhaustedError,
+    CassetteMismatchError,
+    CassetteSaveError,
+    UnrecordedTrafficWarning,
+)
+from ..intercept import context, pacing
 from ..intercept.fastpath import REPLAYED
 from ..intercept.transport import http_response
 from ..trace import Trace
 from ..trace.pricing import price_interaction
+from . import network
 from .modes import RecordMode, ResolvedMode, resolve_mode
 from .playback import Playback, ToolPlayback
 from .recording import capture, now_iso, request_record
+from .volatile import ignored_fields
 
-PLACEHOLDER_KEYS = {"OPENAI_API_KEY": "traceops-replay-placeholder", "ANTHROPIC_API_KEY": "traceops-replay-placeholder"}
+PLACEHOLDER_KEYS = {
+    "OPENAI_API_KEY": "traceops-replay-placeholder",
+    "ANTHROPIC_API_KEY": "traceops-replay-placeholder",
+    "AZURE_OPENAI_API_KEY": "traceops-replay-placeholder",
+    # AzureOpenAI() also insists on an endpoint; its host is never matched (a .invalid name never resolves).
+    # Not OPENAI_API_VERSION: it is sent as the api-version parameter and matched, so a made-up one would miss.
+    "AZURE_OPENAI_ENDPOINT": "https://replay.traceops.invalid",
+    "GEMINI_API_KEY": "traceops-replay-placeholder",
+}
+# A placeholder is not set while one of these is: google-genai reads GOOGLE_API_KEY first, and warns when
+# both of its variables are set.
+SAME_KEY = {"GEMINI_API_KEY": ("GOOGLE_API_KEY",)}
+
+
+def placeholders_needed() -> dict[str, str]:
+    """The placeholder keys to set now: those whose variable (or an alternative the SDK reads) is unset."""
+    return {
+        name: value
+        for name, value in PLACEHOLDER_KEYS.items()
+        if not any(os.environ.get(each) for each in (name, *SAME_KEY.get(name, ())))
+    }
+
 
 # Called with every session as it ends (its trace is then final). The pytest `budget` marker collects
 # the sessions a test ran this way (traceops_nb/budget_plugin.py). Append and remove callables freely.
@@ -42,16 +74,31 @@ class Session:
         allow_repeats: bool = False,
         strict: bool = False,
         ignore_fields: Sequence[str] = (),
+        keep_fields: Sequence[str] = (),
         redact: Iterable[str] = (),
         keep_partial: bool = False,
+        block_network: bool = True,
+        allow_hosts: Iterable[str] = (),
+        pace: float | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else None
+        # Replayed calls take their recorded time × pace (0: as fast as possible); see intercept/pacing.py.
+        self.pace = pacing.resolve_pace(pace)
         self.mode = mode
         self.allow_repeats = allow_repeats
         self.strict = strict
-        self.ignore_fields = tuple(ignore_fields)
+        # Body fields left out of matching: the documented per-run ones (engine/volatile.py), less keep_fields.
+        self.ignore_fields = ignored_fields(ignore_fields, keep_fields)
         self.redact_patterns = tuple(redact)
         self.keep_partial = keep_partial
+        self.block_network = block_network
+        self.allow_hosts = tuple(allow_hosts)
+        self.allowed_hosts: frozenset[str] = frozenset()
+        # What must not pass silently: misses and refused connections the code caught (raised at the end),
+        # and connections a recording could not record (a warning at the end).
+        self.failures: list[CassetteError] = []
+        self.unrecorded: list[network.Attempt] = []
+        self.save_hint = "call .save(OTHER_PATH) on the session to write it elsewhere"
         # Replay short-cuts the SDK's request building (see intercept/fastpath.py); 0 turns that off.
         self.fast_replay = os.environ.get("TRACEOPS_FAST_REPLAY", "1") != "0"
         self.active = False
@@ -66,15 +113,17 @@ class Session:
         self._token: Any = None
         self._placeholders: list[str] = []
         self._redactor: Redactor | None = None
+        self._clients_seen: set[int] = set()
 
     # -- what the interceptor calls -------------------------------------------------------------
 
     def begin_exchange(self, call: context.Call, request: Any, response_class: type) -> Exchange:
+        self.learn_credentials(request.headers.items(), request.url.params.items())
         record = request_record(request, call.base_path)
         if self._playback is not None:
             played = self.play(call.provider, record, miss_ok=self._can_record)
             if played is not None:
-                response = http_response(played, request, response_class)
+                response = http_response(played, request, response_class, clock=pacing.clock(self.pace))
                 setattr(response, REPLAYED, True)
                 return Exchange(call, record, response=response)
         return Exchange(call, record)
@@ -82,11 +131,39 @@ class Session:
     def play(self, provider: str, record: Request, *, miss_ok: bool, errors_ok: bool = True) -> Interaction | None:
         """The recorded answer to this request, now part of this run's timeline."""
         assert self._playback is not None
-        played = self._playback.take(provider, self._matchable(record), miss_ok=miss_ok, errors_ok=errors_ok)
+        try:
+            played = self._playback.take(provider, self._matchable(record), miss_ok=miss_ok, errors_ok=errors_ok)
+        except (CassetteMismatchError, CassetteExhaustedError) as error:
+            self.note_failure(error)
+            raise
         if played is not None:
             with self._lock:
                 self._timeline.append(played)
         return played
+
+    def learn_credentials(self, headers: Iterable[tuple[str, str]], query: Iterable[tuple[str, str]]) -> None:
+        """The credentials an SDK sends are secrets, whatever their shape: replaced wherever they appear."""
+        found = sent_credentials(headers, query)
+        if found and self._redactor is not None:
+            with self._lock:
+                self._redactor = self._redactor.with_secrets(found)
+
+    def learn_client(self, client: Any) -> None:
+        """An SDK client's credentials, once per client (a fast replay builds no http request to read)."""
+        if id(client) in self._clients_seen:
+            return
+        self._clients_seen.add(id(client))
+        headers = getattr(client, "default_headers", None) or {}
+        query = getattr(client, "default_query", None) or {}
+        self.learn_credentials(dict(headers).items(), dict(query).items())
+
+    def note_failure(self, error: CassetteError) -> None:
+        with self._lock:
+            self.failures.append(error)
+
+    def note_unrecorded(self, attempt: network.Attempt) -> None:
+        with self._lock:
+            self.unrecorded.append(attempt)
 
     def commit(self, interaction: Interaction) -> None:
         with self._lock:
@@ -145,6 +222,11 @@ class Session:
         return self._playback is not None
 
     @property
+    def blocks_network(self) -> bool:
+        """True while this session replays only and guards the network (see engine/network.py)."""
+        return self.active and self.block_network and not self._can_record
+
+    @property
     def can_fast_replay(self) -> bool:
         return self._playback is not None and self.fast_replay
 
@@ -192,6 +274,9 @@ class Session:
             self._set_placeholder_keys()
         self._redactor = Redactor.from_environment(self.redact_patterns)
         self._timeline, self._recorded = [], []
+        self.failures, self.unrecorded = [], []
+        self.allowed_hosts = network.allowed_hosts(self.allow_hosts)
+        network.install()
         self.active = True
         self._token = context.enter(self)
 
@@ -200,43 +285,85 @@ class Session:
         self.active = False
         self._clear_placeholder_keys()
         try:
+            self._warn_unrecorded()
             if failed:
                 self._save_partial()
                 return
             if self._can_record and self.path is not None:
                 self._save()
+            self._raise_failure()
             if self.strict and self._playback is not None:
                 self._playback.check_all_used()
         finally:  # after the cassette is safe: an observer's failure must not lose it
             for observer in list(session_observers):
                 observer(self)
 
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write what this session recorded (after the calls it replayed, in new_episodes) to path, by default
+        its own cassette: after a save that failed (disk full, a folder that cannot be written), this writes
+        the same recording elsewhere. Returns the path written."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise ValueError("this session has no cassette path: pass one, save(path)")
+        old = self._cassette_records if self._playback is not None else []
+        self._write(target, old + self._recorded)
+        return target
+
     def _save(self) -> None:
         assert self.path is not None
-        old = self._cassette_records if self._playback is not None else []
         if self.mode.mode is RecordMode.NEW_EPISODES and not self._recorded and self.path.exists():
             return
-        cassette_file.write_interactions(self.path, old + self._recorded, self._redactor)
+        self.save()
 
     def _save_partial(self) -> None:
         """A failed block never replaces the cassette; on request its calls go beside it, clearly named."""
         if self.keep_partial and self.path is not None and self._recorded:
             self.partial_path = self.path.with_name(f"{self.path.stem}.partial{self.path.suffix}")
-            cassette_file.write_interactions(self.partial_path, self._recorded, self._redactor)
+            self._write(self.partial_path, self._recorded)
+
+    def _write(self, path: Path, records: list[Record]) -> None:
+        """Write atomically; a file system that refuses leaves the old file as it was, and the recording here."""
+        try:
+            cassette_file.write_interactions(path, records, self._redactor)
+        except OSError as error:
+            cause = error.strerror or str(error)
+            name = errno.errorcode.get(error.errno) if error.errno is not None else None
+            code = f" ({name})" if name else ""
+            raise CassetteSaveError(
+                f"cannot save cassette {path}: {cause}{code}; nothing was replaced, and the recording "
+                f"({len(records)} entries) is kept: {self.save_hint}"
+            ) from error
+
+    def _raise_failure(self) -> None:
+        """A miss or a refused connection that the code caught is still this session's result."""
+        if not self.failures:
+            return
+        first, others = self.failures[0], len(self.failures) - 1
+        more = f" ({others} more after it)" if others else ""
+        if hasattr(first, "add_note"):
+            first.add_note(f"(raised inside the session and caught there; reported as the session ended{more})")
+        raise first
+
+    def _warn_unrecorded(self) -> None:
+        if self.unrecorded:
+            warnings.warn(UnrecordedTrafficWarning(network.unrecorded_summary(self, self.unrecorded)), stacklevel=4)
 
     def _matchable(self, record: Request) -> Request:
-        """The live request as it would be stored: secrets in it were redacted when it was recorded."""
+        """The live request as it would be stored: secrets and key-like text in it were replaced when it
+        was recorded."""
         redactor = self._redactor
-        if redactor is None or record.body is None or not (redactor.secrets or redactor.patterns):
+        if redactor is None:
             return record
-        scrubbed = redactor.scrub(record.body)
-        return record if scrubbed == record.body else Request(**{**_fields(record), "body": scrubbed})
+        body = mark_key_like(redactor.scrub(record.body)) if record.body is not None else None
+        query = redactor.scrub(record.query) if record.query else record.query
+        if body == record.body and query == record.query:
+            return record
+        return Request(**{**_fields(record), "body": body, "query": query})
 
     def _set_placeholder_keys(self) -> None:
-        for name, value in PLACEHOLDER_KEYS.items():
-            if not os.environ.get(name):
-                os.environ[name] = value
-                self._placeholders.append(name)
+        for name, value in placeholders_needed().items():
+            os.environ[name] = value
+            self._placeholders.append(name)
 
     def _clear_placeholder_keys(self) -> None:
         for name in self._placeholders:
@@ -272,6 +399,7 @@ class Exchange:
             self.started_at,
             is_async=is_async,
             on_complete=price_interaction,  # cost at record time, stored in the cassette
+            operation=self.call.operation,
         )
         return response
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar, overload
 from ..cassette.interactions import ToolRecord, to_json
 from ..errors import CassetteMismatchError
 from ..intercept import context
+from .modes import how_to_rerecord
 from .recording import now_iso
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -170,9 +171,9 @@ def call_arguments(function: Callable[..., Any], args: tuple[Any, ...], kwargs: 
 def _no_recording(session: Any, name: str, given: Any) -> CassetteMismatchError:
     recorded = session.recorded_tool_inputs(name)
     shown = "\n  ".join(repr(item) for item in recorded[:5]) or "(none)"
-    return CassetteMismatchError(
+    error = CassetteMismatchError(
         f"tool {name!r} opts in to replay, but cassette {session.path} has no unplayed recording of it with "
-        f"input {given!r}.\nRecorded inputs of {name!r}:\n  {shown}\n"
-        f"To fix it, re-record: run the cell as `%%record {session.path} --mode rewrite`, pass "
-        'mode="rewrite", or set TRACEOPS_RECORD_MODE=rewrite.'
+        f"input {given!r}.\nRecorded inputs of {name!r}:\n  {shown}\n" + how_to_rerecord(session.path)
     )
+    session.note_failure(error)  # reported again when the session ends, should the code catch it
+    return error

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from . import sdk, transport
+from . import google, sdk, transport
 
 _lock = threading.Lock()
 _installed = False
@@ -20,5 +20,6 @@ def install() -> None:
     with _lock:
         if not _installed:
             sdk.install()
+            google.install()
             transport.install()
             _installed = True

@@ -28,7 +28,12 @@ class Call:
     provider: str
     http_client: Any  # the SDK client's own httpx / httpx2 client: only its traffic is ours
     base_path: str  # the path part of the SDK's base URL, stripped from request paths
+    operation: str | None = None  # what the SDK's resource method asked for: "chat.completions", "responses", …
     last_attempt: Interaction | None = None
+
+    def owns(self, client: Any) -> bool:
+        """Whether this http client's traffic is the call's."""
+        return client is self.http_client
 
 
 def active_session() -> Session | None:
@@ -37,6 +42,12 @@ def active_session() -> Session | None:
         return session if session.active else None
     with _entered_lock:
         return _entered[-1] if _entered else None
+
+
+def own_session() -> Session | None:
+    """The session this context entered (or inherited, as tasks do), without the fallback of other threads."""
+    session = _session.get()
+    return session if session is not None and session.active else None
 
 
 def enter(session: Session) -> object:

@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from ..cassette.interactions import BEHAVIOUR_HEADERS, Interaction, Request
 from ..cassette.sse import event_data, render_events
-from . import context
+from . import context, pacing
 from .transport import http_response
 
 MISS = object()
@@ -39,8 +39,12 @@ _MARK = "__traceops_nb__"
 def replay_sync(call: context.Call, client: Any, cast_to: Any, options: Any, stream: bool, stream_cls: Any) -> Any:
     if not _eligible(call, options):
         return MISS
+    clock = pacing.clock(call.session.pace)
     prepared = client._prepare_options(_copy(client, options))
-    return _answer(call, client, cast_to, prepared, stream, stream_cls)
+    result, played = _answer(call, client, cast_to, prepared, stream, stream_cls, clock)
+    if clock is not None and played is not None and played.response.events is None:
+        clock.wait(played.duration_ms)
+    return result
 
 
 async def replay_async(
@@ -48,10 +52,14 @@ async def replay_async(
 ) -> Any:
     if not _eligible(call, options):
         return MISS
+    clock = pacing.clock(call.session.pace)
     copied = _copy(client, options)
     prepared = await client._prepare_options(await copied if inspect.isawaitable(copied) else copied)
-    result = _answer(call, client, cast_to, prepared, stream, stream_cls)
-    return await result if inspect.isawaitable(result) else result
+    result, played = _answer(call, client, cast_to, prepared, stream, stream_cls, clock)
+    result = await result if inspect.isawaitable(result) else result
+    if clock is not None and played is not None and played.response.events is None:
+        await clock.wait_async(played.duration_ms)
+    return result
 
 
 def _eligible(call: context.Call, options: Any) -> bool:
@@ -69,21 +77,30 @@ def _copy(client: Any, options: Any) -> Any:
     return prepare(options) if prepare is not None else options.model_copy()
 
 
-def _answer(call: context.Call, client: Any, cast_to: Any, options: Any, stream: bool, stream_cls: Any) -> Any:
+def _answer(
+    call: context.Call,
+    client: Any,
+    cast_to: Any,
+    options: Any,
+    stream: bool,
+    stream_cls: Any,
+    clock: pacing.Clock | None,
+) -> tuple[Any, Interaction | None]:
+    """The SDK's result for the recorded answer (MISS when there is none), and that answer."""
     record = _request_record(client, options, call.base_path)
     if record is None:
-        return MISS
+        return MISS, None
     played = call.session.play(call.provider, record, miss_ok=True, errors_ok=False)
     if played is None:  # a miss, or a recorded error: the full path raises both as they should be
-        return MISS
+        return MISS, None
     if not stream:
         direct = _direct_result(client, call.provider, cast_to, options, played)
         if direct is not MISS:
-            return direct
+            return direct, played
     module = _http_module(client._client)
     request = module.Request(options.method, _url(module, str(client.base_url), options.url))
     events = played.response.events if stream else None
-    body = None if events is None else _rendered_on_read(module)(events)  # a fed stream never reads it
+    body = None if events is None else _recorded_body(module, played, events, clock)
     response = http_response(played, request, module.Response, stream=body)
     setattr(response, REPLAYED, True)
     cast_to = client._maybe_override_cast_to(cast_to, options)
@@ -91,31 +108,24 @@ def _answer(call: context.Call, client: Any, cast_to: Any, options: Any, stream:
         cast_to=cast_to, options=options, response=response, stream=stream, stream_cls=stream_cls
     )
     if events is not None:
-        _feed_recorded_events(result, events)
-    return result
+        _feed_recorded_events(result, events, None if clock is None else (pacing.event_offsets(played), clock))
+    return result, played
 
 
-@functools.lru_cache(maxsize=4)
-def _rendered_on_read(module: Any) -> Any:
-    """An httpx / httpx2 byte stream (sync and async) of recorded events, rendered to bytes only when read."""
-
-    class RenderedOnRead(module.SyncByteStream, module.AsyncByteStream):  # type: ignore[misc]
-        def __init__(self, events: list[dict[str, Any]]) -> None:
-            self.events = events
-
-        def __iter__(self) -> Iterator[bytes]:
-            yield render_events(self.events)
-
-        async def __aiter__(self) -> AsyncIterator[bytes]:
-            yield render_events(self.events)
-
-    return RenderedOnRead
+def _recorded_body(module: Any, played: Interaction, events: list[dict[str, Any]], clock: pacing.Clock | None) -> Any:
+    """The stream's bytes, rendered only when read (a fed stream never reads them)."""
+    if clock is not None:
+        return pacing.paced_body(module, played, clock)
+    return pacing.body_class(module)(lambda: [render_events(events)])
 
 
-def _feed_recorded_events(stream: Any, events: list[dict[str, Any]]) -> None:
+def _feed_recorded_events(
+    stream: Any, events: list[dict[str, Any]], pace: tuple[list[float], pacing.Clock] | None
+) -> None:
     """Point the SDK's Stream / AsyncStream at the recorded events: its `__stream__` (chunk parsing,
     errors, closing) runs as it is, only the byte-level SSE decoding is skipped. Anything that is not
-    one of the SDKs' stream classes keeps reading the rebuilt bytes."""
+    one of the SDKs' stream classes keeps reading the rebuilt bytes. With a pace, each event waits for
+    its recorded offset."""
     iter_events = getattr(type(stream), "_iter_events", None)
     if iter_events is None or not hasattr(stream, "_iterator"):
         return
@@ -127,6 +137,10 @@ def _feed_recorded_events(stream: Any, events: list[dict[str, Any]]) -> None:
     if inspect.isasyncgenfunction(iter_events):
 
         async def recorded_async() -> AsyncIterator[Any]:
+            if pace is not None:
+                async for paced_event in pacing.paced_async(decoded, *pace):
+                    yield paced_event
+                return
             for event in decoded:
                 yield event
 
@@ -134,7 +148,7 @@ def _feed_recorded_events(stream: Any, events: list[dict[str, Any]]) -> None:
     else:
 
         def recorded() -> Iterator[Any]:
-            yield from decoded
+            yield from decoded if pace is None else pacing.paced(decoded, *pace)
 
         stream._iter_events = recorded
 
@@ -218,21 +232,69 @@ def _request_record(client: Any, options: Any, base_path: str) -> Request | None
         body = {**(body or {}), **extra}
     if body is not None:
         body = json.loads(_sdk_json_dumps(client)(body))
-    path, _, raw_query = options.url.partition("?")
-    if "://" in path:
-        return None  # an absolute URL: only the full path knows how it relates to the base URL
-    path = "/" + path.lstrip("/")
-    if base_path and path.startswith(base_path + "/"):
-        path = path[len(base_path) :]
-    query = dict(parse_qsl(raw_query, keep_blank_values=True))
-    params = {**client.default_query, **(options.params or {})}
-    if params:
-        query.update((str(k), str(v)) for k, v in dict(client.qs.stringify(params)).items())
+    if _rewrites_urls(type(client)):  # type: ignore[arg-type]
+        path, query = _built_path_and_query(client, options, base_path)
+    else:
+        path, _, raw_query = options.url.partition("?")
+        if "://" in path:
+            return None  # an absolute URL: only the full path knows how it relates to the base URL
+        path = "/" + path.lstrip("/")
+        if base_path and path.startswith(base_path + "/"):
+            path = path[len(base_path) :]
+        query = _query(client, options.params, raw_query)
     # Behaviour headers the caller set; any the SDK adds itself only make this path miss, never
     # match wrongly, and the full path then decides.
     headers = {**getattr(client, "_custom_headers", {}), **(options.headers or {})}
     behaviour = {str(k).lower(): str(v) for k, v in headers.items() if str(k).lower() in BEHAVIOUR_HEADERS}
     return Request(method=options.method.upper(), path=path, query=query, headers=behaviour, body=body)
+
+
+@functools.lru_cache(maxsize=16)
+def _rewrites_urls(client_type: type) -> bool:
+    """Whether the client moves URLs when it builds a request (AzureOpenAI: under /deployments/<model>, or
+    outside a deployment's base path); its own request building then says where a call goes."""
+    base = importlib.import_module(f"{client_type.__module__.split('.')[0]}._base_client").BaseClient
+    return any(getattr(client_type, name) is not getattr(base, name) for name in ("_build_request", "_prepare_url"))
+
+
+def _built_path_and_query(client: Any, options: Any, base_path: str) -> tuple[str, dict[str, str]]:
+    """Path and query of the request the client builds, as the full path records them."""
+    url = client._build_request(options).url
+    path = url.path
+    if base_path and path.startswith(base_path):
+        path = path[len(base_path) :] or "/"
+    return path, dict(url.params.items())
+
+
+def _query(client: Any, call_params: Any, raw_query: str) -> dict[str, str]:
+    """The query as the SDK sends it: the URL's own parameters, overridden key by key by the client's
+    default query and the call's params (flattened by the client's own Querystring), first value per key
+    as the full path records it."""
+    is_given = _sdk_is_given(client)
+    params = {k: v for k, v in {**client.default_query, **(call_params or {})}.items() if is_given(v)}
+    query = _first_values(parse_qsl(raw_query, keep_blank_values=True))
+    if params:
+        query.update(_first_values(client.qs.stringify_items(params)))
+    return query
+
+
+def _first_values(pairs: Any) -> dict[str, str]:
+    first: dict[str, str] = {}
+    for key, value in pairs:
+        first.setdefault(str(key), str(value))
+    return first
+
+
+@functools.lru_cache(maxsize=8)
+def _sdk_is_given_for(module_name: str) -> Any:
+    try:
+        return importlib.import_module(f"{module_name}._utils").is_given
+    except (ImportError, AttributeError):
+        return lambda value: True
+
+
+def _sdk_is_given(client: Any) -> Any:
+    return _sdk_is_given_for(type(client).__module__.split(".")[0])
 
 
 @functools.lru_cache(maxsize=8)

@@ -10,6 +10,7 @@ import functools
 import importlib
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import context, fastpath, params
 
@@ -43,13 +44,28 @@ def _wrap(client_class: type, provider: str, *, is_async: bool) -> None:
     client_class.request = wrapper  # type: ignore[attr-defined]
 
 
-def _start(client: Any, provider: str) -> tuple[context.Call, object] | None:
+def _start(client: Any, provider: str, options: Any) -> tuple[context.Call, object] | None:
     session = context.active_session()
     if session is None:
+        if no_session_hook is not None:
+            no_session_hook(provider, options)
         return None
+    if session.replaying:  # a fast replay builds no http request: its client's credentials are learnt here
+        session.learn_client(client)
     base_path = client.base_url.path.rstrip("/")
-    call = context.Call(session, provider, client._client, base_path)
+    call = context.Call(session, provider, client._client, base_path, operation=operation_name(options.url))
     return call, context.begin_call(call)
+
+
+def operation_name(url: str) -> str:
+    """The operation a resource method calls, from the path it asks for before any client rewrites it (Azure
+    moves it under `/deployments/<name>`, or outside its base path): "/chat/completions" → "chat.completions",
+    anthropic's "/v1/messages/count_tokens?beta=true" → "messages.count_tokens"."""
+    path = urlsplit(url).path
+    parts = [part for part in path.split("/") if part]
+    if parts[:1] == ["v1"]:
+        parts = parts[1:]
+    return ".".join(parts)
 
 
 def _finish(call: context.Call, token: object) -> None:
@@ -58,17 +74,11 @@ def _finish(call: context.Call, token: object) -> None:
         call.session.commit(call.last_attempt)
 
 
-def _no_session(provider: str, options: Any) -> None:
-    if no_session_hook is not None:
-        no_session_hook(provider, options)
-
-
 def _sync_request(original: Any, provider: str) -> Any:
     @functools.wraps(original)
     def request(self: Any, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None) -> Any:
-        started = _start(self, provider)
+        started = _start(self, provider, options)
         if started is None:
-            _no_session(provider, options)
             return original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
         call, token = started
         try:
@@ -85,9 +95,8 @@ def _sync_request(original: Any, provider: str) -> Any:
 def _async_request(original: Any, provider: str) -> Any:
     @functools.wraps(original)
     async def request(self: Any, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None) -> Any:
-        started = _start(self, provider)
+        started = _start(self, provider, options)
         if started is None:
-            _no_session(provider, options)
             return await original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
         call, token = started
         try:

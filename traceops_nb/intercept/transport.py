@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 from ..cassette.interactions import Interaction
-from . import context
+from . import context, pacing
 from .direct import direct_call
 
 HTTP_MODULES = ("httpx2", "httpx")
@@ -42,7 +42,7 @@ def _wrap(client_class: type, response_class: type, *, is_async: bool) -> None:
 def _our_call(client: Any, request: Any) -> tuple[context.Call | None, bool]:
     """The SDK call in flight on this client, or a provider request made without an SDK (direct=True)."""
     call = context.current_call()
-    if call is not None and call.http_client is client:
+    if call is not None and call.owns(client):
         return call, False
     call = direct_call(request)
     return call, call is not None
@@ -62,8 +62,15 @@ def _sync_send(original: Any, response_class: type) -> Any:
             return original(self, request, **kwargs)
         exchange = call.session.begin_exchange(call, request, response_class)
         if exchange.response is not None:
+            if not kwargs.get("stream"):  # as httpx does: the body is read before send returns (a paced one waits)
+                exchange.response.read()
             return exchange.response
-        response = exchange.capture(original(self, request, **kwargs), is_async=False)
+        token = context.begin_call(call) if direct else None  # in flight: its connection is an SDK call's
+        try:
+            response = exchange.capture(original(self, request, **kwargs), is_async=False)
+        finally:
+            if token is not None:
+                context.end_call(token)
         _captured(call, direct)
         return response
 
@@ -78,21 +85,44 @@ def _async_send(original: Any, response_class: type) -> Any:
             return await original(self, request, **kwargs)
         exchange = call.session.begin_exchange(call, request, response_class)
         if exchange.response is not None:
+            if not kwargs.get("stream"):
+                await exchange.response.aread()
             return exchange.response
-        response = exchange.capture(await original(self, request, **kwargs), is_async=True)
+        token = context.begin_call(call) if direct else None
+        try:
+            response = exchange.capture(await original(self, request, **kwargs), is_async=True)
+        finally:
+            if token is not None:
+                context.end_call(token)
         _captured(call, direct)
         return response
 
     return send
 
 
-def http_response(interaction: Interaction, request: Any, response_class: type, stream: Any = None) -> Any:
+def http_response(
+    interaction: Interaction,
+    request: Any,
+    response_class: type,
+    stream: Any = None,
+    clock: pacing.Clock | None = None,
+) -> Any:
     """A new httpx / httpx2 Response built from the cassette, for the SDK to parse as a real one; its body
-    is `stream` when given (an httpx byte stream), else the recorded content."""
+    is `stream` when given (an httpx byte stream), else the recorded content, delivered at the recorded
+    pace when a clock is given."""
     recorded = interaction.response
     headers = dict(recorded.headers)
     if recorded.status >= 400:
         headers["x-should-retry"] = "false"  # the recorded answer is final: no back-off, no retry
+    encoding = headers.pop("content-encoding", None)  # the body is stored decoded: httpx must not decode it
+    if stream is None and clock is not None:
+        stream = pacing.paced_body(importlib.import_module(response_class.__module__.split(".")[0]), interaction, clock)
     if stream is not None:
         return response_class(recorded.status, headers=headers, stream=stream, request=request)
-    return response_class(recorded.status, headers=headers, content=recorded.content(), request=request)
+    response = response_class(recorded.status, headers=headers, content=recorded.content(), request=request)
+    # The body is read now; the headers become what the server sent, for SDKs that show them (google-genai).
+    if encoding is not None:
+        response.headers["content-encoding"] = encoding
+    if "transfer-encoding" in headers and "content-length" not in headers:
+        del response.headers["content-length"]  # httpx adds one; a chunked response had none
+    return response

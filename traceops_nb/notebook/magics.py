@@ -24,7 +24,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import display
 
 from ..engine.modes import ENV_VAR, RecordMode, resolve_mode
-from ..engine.session import PLACEHOLDER_KEYS, Session, load_cassette
+from ..engine.session import Session, load_cassette, placeholders_needed
 from ..errors import CassetteError
 from ..trace import Trace, plural
 from . import baseline, guard, locate
@@ -97,6 +97,12 @@ class TraceopsMagics(Magics):
     @argument("--as", dest="name", default=None, help="bind the trace to this variable")
     @argument("--quiet", action="store_true", help="do not show the trace after the cell")
     @argument("--allow-repeats", action="store_true", help="serve the last answer again for repeated identical calls")
+    @argument(
+        "--pace",
+        type=float,
+        default=None,
+        help="replay at the recorded pace × this (1: as recorded, 0.5: twice as fast; default 0: at once)",
+    )
     @cell_magic
     def replay(self, line: str, cell: str) -> None:
         """Run the cell with every OpenAI and Anthropic SDK call answered from a cassette.
@@ -323,7 +329,9 @@ class _CellRun:
         else:
             from ..engine.modes import ResolvedMode
 
-            session = Session(path, ResolvedMode(RecordMode.NONE, "%%replay"), allow_repeats=args.allow_repeats)
+            session = Session(
+                path, ResolvedMode(RecordMode.NONE, "%%replay"), allow_repeats=args.allow_repeats, pace=args.pace
+            )
         run = cls(session, path, args.name, args.quiet)
         session.__enter__()
         if getattr(args, "compare", False):
@@ -501,6 +509,6 @@ def load(shell: Any) -> TraceopsMagics:
     guard.install(shell)
     if resolve_mode(None, RecordMode.REWRITE).mode is RecordMode.NONE:
         # Replay-only (CI, nbval): setup cells that build clients need a key, and none is needed.
-        for name, placeholder in PLACEHOLDER_KEYS.items():
-            os.environ.setdefault(name, placeholder)
+        for name, placeholder in placeholders_needed().items():
+            os.environ[name] = placeholder
     return magics

@@ -11,7 +11,7 @@ from typing import Any
 
 # Calls that only count tokens: they generate nothing, ask for no tool and are not billed. One may carry tool
 # results, as the conversation it counts does; the calls whose results it does not carry stay pending.
-COUNTING_OPERATIONS = frozenset({"messages.count_tokens", "responses.input_tokens"})
+COUNTING_OPERATIONS = frozenset({"messages.count_tokens", "responses.input_tokens", "models.count_tokens"})
 
 
 @dataclass(frozen=True)

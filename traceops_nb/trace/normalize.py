@@ -1,6 +1,6 @@
 """One provider-neutral shape for an LLM call: messages, tool calls, tool results, text and usage.
 
-OpenAI chat completions, the Responses API, legacy completions and Anthropic messages all come out
+OpenAI chat completions, the Responses API, legacy completions, Anthropic messages and Gemini contents all come out
 the same way, without what changes on every run (response, message and tool call ids, timestamps,
 request ids). The diff compares calls through it, so a step moved from one provider to the other
 shows as a provider / model change plus its real content differences. Pure: no I/O.
@@ -15,10 +15,11 @@ from typing import Any
 
 from ..cassette.interactions import Interaction, Request, Response, to_json
 from .event import Event, ToolCall, tool_arguments
+from .providers.google import tool_result_value
 from .trace import event_from
 
-ROLES = {"developer": "system"}  # OpenAI's newer name for the system role
-# Why a model stopped, in one vocabulary: OpenAI chat, Responses, Anthropic.
+ROLES = {"developer": "system", "model": "assistant"}  # OpenAI's newer system role; Gemini's assistant
+# Why a model stopped, in one vocabulary: OpenAI chat, Responses, Anthropic, Gemini.
 STOPS = {
     "stop": "end",
     "end_turn": "end",
@@ -29,6 +30,8 @@ STOPS = {
     "length": "length",
     "max_tokens": "length",
     "incomplete": "length",
+    "STOP": "end",
+    "MAX_TOKENS": "length",
 }
 
 
@@ -99,7 +102,8 @@ def normalize(
 
     Pass a recorded Interaction or an Event (`trace.events[i]`), or the `request=` body that was sent
     (the keyword arguments of the SDK call) with the `response=` that came back (the SDK's object or
-    its dict); `provider=` ("openai" or "anthropic") when it cannot be told from the response.
+    its dict); `provider=` ("openai", "anthropic" or "google") when it cannot be told from the response.
+    For Gemini, `request=` is the REST body with the model added (`{"model": ..., "contents": [...]}`).
     """
     if isinstance(call, Event):
         return from_event(call)
@@ -112,6 +116,9 @@ def normalize(
 
 def from_event(event: Event) -> NormalizedCall:
     stop = event.finish_reason
+    stop = STOPS.get(stop, stop) if stop is not None else None
+    if stop == "end" and event.tool_calls:
+        stop = "tool_calls"  # Gemini ends a turn that calls tools with STOP, as it ends any other
     return NormalizedCall(
         provider=event.provider,
         model=event.model,
@@ -119,27 +126,39 @@ def from_event(event: Event) -> NormalizedCall:
         messages=normalize_messages(event.input_messages),
         text=event.output_text,
         tool_calls=tuple(ToolCall(call.name, tool_arguments(call.arguments)) for call in event.tool_calls),
-        stop=STOPS.get(stop, stop) if stop is not None else None,
+        stop=stop,
         usage=Usage(event.input_tokens, event.output_tokens, event.cached_tokens, event.reasoning_tokens),
         error=event.error,
     )
 
 
 def _interaction(request: Any, response: Any, provider: str | None) -> Interaction:
-    body, answer = to_json(request), to_json(response)
+    body, answer = to_json(request), _response_json(response)
     if not isinstance(body, dict) or not isinstance(answer, dict):
         raise TypeError("request= and response= must be the call's keyword arguments and its response (or dicts)")
     provider = provider or _provider_of(answer)
-    path = "/v1/messages" if provider == "anthropic" else _openai_path(body, answer)
+    if provider == "google":
+        path = f"/v1beta/models/{body.pop('model', '')}:generateContent"
+    else:
+        path = "/v1/messages" if provider == "anthropic" else _openai_path(body, answer)
     return Interaction(provider, Request("POST", path, body=body), Response(200, body=answer))
+
+
+def _response_json(response: Any) -> Any:
+    """google-genai's objects dump in snake_case; the API (and a cassette) speaks camelCase, their alias."""
+    if hasattr(response, "candidates") and hasattr(response, "model_dump"):
+        return response.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return to_json(response)
 
 
 def _provider_of(response: dict[str, Any]) -> str:
     if response.get("type") == "message":
         return "anthropic"
+    if "candidates" in response:
+        return "google"
     if response.get("object") in ("chat.completion", "response", "text_completion", "list"):
         return "openai"
-    raise ValueError('cannot tell the provider from this response: pass provider="openai" or "anthropic"')
+    raise ValueError('cannot tell the provider from this response: pass provider="openai", "anthropic" or "google"')
 
 
 def _openai_path(request: dict[str, Any], response: dict[str, Any]) -> str:
@@ -166,6 +185,8 @@ def normalize_messages(messages: Iterable[Any], *, ids: bool = False) -> tuple[M
 def normalize_message(message: Any, *, ids: bool = False) -> tuple[Message, ...]:
     if not isinstance(message, dict):
         return (Message("user", _text(message)),)
+    if "parts" in message and "content" not in message:
+        return _gemini_content(message, ids)
     kind = message.get("type")
     if kind == "function_call":  # Responses items
         call = _call(message.get("name"), message.get("arguments"), _id(message, "call_id", ids))
@@ -202,6 +223,32 @@ def _with_content(role: str, message: dict[str, Any], ids: bool) -> tuple[Messag
             calls.append(_call(function.get("name"), function.get("arguments"), _id(call, "id", ids)))
     if texts or calls or not results:
         results.append(Message(role, "\n".join(texts), tuple(calls), _id(message, "tool_call_id", ids)))
+    return tuple(results)
+
+
+def _gemini_content(content: dict[str, Any], ids: bool) -> tuple[Message, ...]:
+    """A Gemini content: text parts, functionCall parts (tool calls) and functionResponse parts (one tool
+    message each, as OpenAI sends them); thoughts and media are named, not compared."""
+    role = str(content.get("role") or "user")
+    texts: list[str] = []
+    calls: list[ToolCall] = []
+    results: list[Message] = []
+    for part in content.get("parts") or []:
+        if not isinstance(part, dict):
+            continue
+        if isinstance(part.get("functionCall"), dict):
+            call = part["functionCall"]
+            calls.append(_call(call.get("name"), call.get("args") or {}, _id(call, "id", ids)))
+        elif isinstance(part.get("functionResponse"), dict):
+            answer = part["functionResponse"]
+            value = tool_result_value(answer.get("response"))
+            results.append(Message("tool", _text(value), tool_call_id=_id(answer, "id", ids)))
+        elif "text" in part:
+            texts.append("[thought]" if part.get("thought") else str(part["text"]))
+        else:
+            texts.extend(f"[{key}]" for key in part if key not in ("thoughtSignature", "partMetadata"))
+    if texts or calls or not results:
+        results.append(Message(ROLES.get(role, role), "\n".join(texts), tuple(calls)))
     return tuple(results)
 
 

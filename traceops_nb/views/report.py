@@ -29,7 +29,7 @@ from .fallback import diff_html
 from .payload import badges, diff_columns, row_detail
 from .steps import step_columns, step_detail, totals
 from .text import mime_bundle
-from .widgets.base import static_file
+from .widgets.static import static_file
 
 WIDGETS = ("trajectory", "debugger", "diff")
 LOADER = Path(__file__).resolve().parent / "report_page.js"

@@ -7,12 +7,17 @@ from typing import Any
 
 from ...cassette.interactions import Interaction
 from ..event import Event
-from . import anthropic, openai
+from . import anthropic, google, openai
 
-ADAPTERS: dict[str, Callable[[Interaction, int], Event]] = {"openai": openai.to_event, "anthropic": anthropic.to_event}
+ADAPTERS: dict[str, Callable[[Interaction, int], Event]] = {
+    "openai": openai.to_event,
+    "anthropic": anthropic.to_event,
+    "google": google.to_event,
+}
 TOOL_RESULTS: dict[str, Callable[[tuple[Any, ...], set[str]], dict[str, Any]]] = {
     "openai": openai.tool_results,
     "anthropic": anthropic.tool_results,
+    "google": google.tool_results,
 }
 
 

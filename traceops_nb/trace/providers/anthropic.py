@@ -9,11 +9,16 @@ from ...cassette.interactions import Interaction
 from ..event import Event, ToolCall, join_text, parts_text
 from .common import common_fields
 
+READ = ("messages", "messages.count_tokens")  # the operations read here
+
 
 def to_event(interaction: Interaction, step: int) -> Event:
     fields = common_fields(interaction, step)
     path = interaction.request.path
-    fields["operation"] = "messages.count_tokens" if path.endswith("/count_tokens") else "messages"
+    operation = interaction.operation or ("messages.count_tokens" if path.endswith("/count_tokens") else "messages")
+    fields["operation"] = operation
+    if operation not in READ:  # recorded and replayed, shown under its own name, never read as a message
+        return Event(**fields)  # type: ignore[arg-type]
     request = interaction.request.body if isinstance(interaction.request.body, dict) else {}
     messages = list(request.get("messages") or [])
     if request.get("system"):

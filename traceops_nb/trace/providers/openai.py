@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...cassette.interactions import Interaction
 from ..event import Event, ToolCall, join_text, parts_text, tool_arguments
 from .common import common_fields
 
-_OPERATIONS = {
-    "/chat/completions": "chat.completions",
-    "/responses": "responses",
-    "/embeddings": "embeddings",
-    "/completions": "completions",
-}
+# The operations read here; any other is recorded and replayed, and shown under its own name, unread.
+CHAT, RESPONSES, COMPLETIONS = "chat.completions", "responses", "completions"
+# Azure puts a path under its endpoint's /openai, and deployment operations under /deployments/<name>.
+_AZURE_PREFIX = re.compile(r"^/openai(?=/|$)|^/deployments/[^/]+(?=/)")
 
 
 def to_event(interaction: Interaction, step: int) -> Event:
     fields = common_fields(interaction, step)
-    operation = _OPERATIONS.get(interaction.request.path, interaction.request.path.strip("/").replace("/", "."))
+    operation = interaction.operation or operation_of_path(interaction.request.path)
     fields["operation"] = operation
     request = interaction.request.body if isinstance(interaction.request.body, dict) else {}
     fields["input_messages"] = tuple(_input_messages(operation, request))
@@ -31,16 +30,26 @@ def to_event(interaction: Interaction, step: int) -> Event:
     return Event(**fields)  # type: ignore[arg-type]
 
 
+def operation_of_path(path: str) -> str:
+    """The operation of a call recorded before interactions named it, from its SDK-relative path (an Azure
+    one too: `/deployments/<name>/chat/completions`, a deployment client's `/openai/responses`)."""
+    while True:
+        stripped = _AZURE_PREFIX.sub("", path, count=1)
+        if stripped == path:
+            return ".".join(part for part in path.split("/") if part)
+        path = stripped
+
+
 def _input_messages(operation: str, request: dict[str, Any]) -> list[Any]:
-    if operation in ("responses", "responses.input_tokens"):
+    if operation in (RESPONSES, "responses.input_tokens"):
         given = request.get("input")
         items = [{"role": "user", "content": given}] if isinstance(given, str) else list(given or [])
         if request.get("instructions"):
             items.insert(0, {"role": "system", "content": request["instructions"]})
         return items
-    if operation == "completions":
+    if operation == COMPLETIONS:
         return [{"role": "user", "content": request.get("prompt")}]
-    return list(request.get("messages") or [])
+    return list(request.get("messages") or []) if operation == CHAT else []
 
 
 def _final_body(operation: str, interaction: Interaction) -> dict[str, Any]:
@@ -49,10 +58,10 @@ def _final_body(operation: str, interaction: Interaction) -> dict[str, Any]:
     if response.events is None:
         return response.body if isinstance(response.body, dict) else {}
     payloads = [event["data"] for event in response.events if isinstance(event.get("data"), dict)]
-    if operation == "responses":
+    if operation == RESPONSES:
         done = [p for p in payloads if p.get("type") in ("response.completed", "response.incomplete")]
         return done[-1].get("response") or {} if done else {}
-    return _fold_chat_chunks(payloads)
+    return _fold_chat_chunks(payloads) if operation in (CHAT, COMPLETIONS) else {}
 
 
 def _fold_chat_chunks(chunks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -80,11 +89,13 @@ def _fold_chat_chunks(chunks: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _output(operation: str, body: dict[str, Any]) -> dict[str, Any]:
-    if operation == "responses":
+    if operation == RESPONSES:
         return _responses_output(body)
+    if operation not in (CHAT, COMPLETIONS):
+        return {}
     choices = body.get("choices") or [{}]
     first = choices[0]
-    if operation == "completions":
+    if operation == COMPLETIONS:
         return {"output_text": first.get("text") or "", "finish_reason": first.get("finish_reason")}
     message = first.get("message") or {}
     calls = tuple(

@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
-STATIC = Path(__file__).resolve().parents[2] / "static"
-
-
-def static_file(name: str) -> Path:
-    """A built front-end file; its absence means the package was not installed through its build."""
-    path = STATIC / name
-    if not path.is_file():
-        raise ImportError(
-            f"the traceops_nb widget front-end is not built ({path} is missing): reinstall the package "
-            "(`pip install -e .` in a source checkout), or run `python hatch_build.py` there"
-        )
-    return path
+from .library import layout, library, library_trait
 
 
 class TraceWidgetBase(anywidget.AnyWidget):
     """A step's full detail is not synced: the front-end asks for it ({"type": "detail", "key", ...})
-    when the step is opened, and gets {"type": "detail", "key", "detail"} back."""
+    when the step is opened, and gets {"type": "detail", "key", "detail"} back.
 
-    _css = static_file("widgets.css")
+    The front-end code is not in the widget: `_esm` is a small loader (library.py) and `_lib` the one shared
+    model holding the code and the stylesheet, so a saved notebook stores them once, not once per widget; the
+    widgets share one Layout model too."""
+
     title = traitlets.Unicode("").tag(sync=True)
+    _lib = library_trait()
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("_lib", library())
+        kwargs.setdefault("layout", layout())
         super().__init__(**kwargs)
         self.on_msg(self._on_message)
 

@@ -9,7 +9,8 @@ import traitlets
 from ...trace import Event, as_trace
 from ..fallback import debugger_html, debugger_text
 from ..steps import step_columns, step_detail, totals
-from .base import TraceWidgetBase, static_file
+from .base import TraceWidgetBase
+from .library import loader
 from .trajectory import default_title
 
 
@@ -21,7 +22,7 @@ class DebuggerWidget(TraceWidgetBase):
     current step, synced both ways: read it, or set it to move the view.
     """
 
-    _esm = static_file("debugger.js")
+    _esm = loader("debugger")
     steps = traitlets.Dict().tag(sync=True)
     totals = traitlets.Dict().tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)

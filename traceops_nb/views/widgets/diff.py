@@ -13,7 +13,8 @@ from ...trace import Trace, as_trace
 from ..fallback import diff_html, diff_text
 from ..payload import badges as diff_badges
 from ..payload import diff_columns, row_detail
-from .base import TraceWidgetBase, static_file
+from .base import TraceWidgetBase
+from .library import loader
 
 
 def _name(trace: Trace, fallback: str) -> str:
@@ -27,7 +28,7 @@ class DiffWidget(TraceWidgetBase):
     `.diff` is the TraceDiff shown. `ignore=` is passed to diff_traces.
     """
 
-    _esm = static_file("diff.js")
+    _esm = loader("diff")
     rows = traitlets.Dict().tag(sync=True)  # diff_columns(): one entry per aligned pair
     badges: traitlets.List[dict[str, str]] = traitlets.List().tag(sync=True)
     titles: traitlets.List[str] = traitlets.List().tag(sync=True)

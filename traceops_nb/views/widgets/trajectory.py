@@ -10,7 +10,8 @@ from ...analysis.savings import replay_savings
 from ...trace import Trace, as_trace
 from ..steps import step_columns, step_detail, totals
 from ..text import mime_bundle
-from .base import TraceWidgetBase, static_file
+from .base import TraceWidgetBase
+from .library import loader
 
 FALLBACK_ROWS = 200  # steps in the text/plain and text/html fallbacks; the rest are counted
 
@@ -28,7 +29,7 @@ class TrajectoryWidget(TraceWidgetBase):
     live, and shows what the replayed steps saved (`savings`): for record mode new_episodes.
     """
 
-    _esm = static_file("trajectory.js")
+    _esm = loader("trajectory")
     steps = traitlets.Dict().tag(sync=True)  # step_columns(): one list per summary field
     totals = traitlets.Dict().tag(sync=True)
     selected = traitlets.Int(-1).tag(sync=True)

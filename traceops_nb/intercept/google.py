@@ -1,0 +1,202 @@
+"""Layer A for Google's google-genai SDK: wrap BaseApiClient._request / _async_request.
+
+Every models / chats / caches call of `genai.Client` and `client.aio`, streamed or not, goes through
+these two methods, and the SDK's retry loop (tenacity) lives inside them. The wrapper marks the call as
+in flight, so layer B records the bytes of that client's own httpx / httpx2 traffic, and commits its
+last attempt. The async client sends through an inner httpx client per event loop, which the call owns
+too; while a call is in flight the SDK is kept on httpx even when aiohttp is installed (it would
+bypass layer B).
+
+On replay the recorded answer is served here, before the SDK builds an HTTP request: a body or the
+stream's events go to the SDK as the list of JSON texts its own replay support reads, and a recorded
+error is raised by the SDK's own `APIError.raise_for_response`, once (never retried). A miss, or
+TRACEOPS_FAST_REPLAY=0, takes the full route through layer B, one attempt only.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from ..cassette.interactions import Interaction, Request
+from ..cassette.redact import REQUEST_HEADERS, keep_headers, redact_query
+from ..cassette.sse import event_data
+from . import context
+from .transport import http_response
+
+PROVIDER = "google"
+MODULE = "google.genai._api_client"
+_MARK = "__traceops_nb__"
+
+
+def install() -> None:
+    try:
+        module = importlib.import_module(MODULE)
+    except ImportError:  # google-genai is not installed: nothing of it to record
+        return
+    base = module.BaseApiClient
+    _patch(base, "_request", _sync_request)
+    _patch(base, "_async_request", _async_request)
+    _patch(base, "_use_aiohttp", _use_aiohttp)
+
+
+def _patch(cls: type, name: str, make: Any) -> None:
+    original = getattr(cls, name)
+    if getattr(original, _MARK, False):
+        return
+    wrapper = make(original)
+    setattr(wrapper, _MARK, True)
+    setattr(cls, name, wrapper)
+
+
+@dataclass
+class GoogleCall(context.Call):
+    """A google-genai call: its BaseApiClient sends through its sync client, its async client, or the
+    async client's per-event-loop inner clients."""
+
+    api: Any = None
+
+    def owns(self, client: Any) -> bool:
+        if client is self.http_client:
+            return True
+        outer = self.api._async_httpx_client
+        if client is outer:
+            return True
+        inner = getattr(outer, "_loop_clients", None) or {}
+        return any(client is each for each in list(inner.values()))
+
+
+def _start(api: Any, http_client: Any) -> tuple[GoogleCall, object] | None:
+    session = context.active_session()
+    if session is None:
+        return None
+    base_path = urlsplit(api._http_options.base_url or "").path.rstrip("/")
+    call = GoogleCall(session, PROVIDER, http_client, base_path, api=api)
+    return call, context.begin_call(call)
+
+
+def _finish(call: context.Call, token: object) -> None:
+    context.end_call(token)
+    if call.last_attempt is not None:
+        call.session.commit(call.last_attempt)
+
+
+def _sync_request(original: Any) -> Any:
+    @functools.wraps(original)
+    def _request(self: Any, http_request: Any, http_options: Any = None, stream: bool = False) -> Any:
+        started = _start(self, self._httpx_client)
+        if started is None:
+            return original(self, http_request, http_options, stream)
+        call, token = started
+        try:
+            played = _play(call, http_request)
+            if played is not None:
+                if played.response.status >= 400:
+                    _errors().APIError.raise_for_response(_error_response(self, http_request, played))
+                return _sdk_response(self, played)
+            if call.session.replaying and not call.session.recording:
+                return self._request_once(http_request, stream)  # one attempt: a recorded error is final
+            return original(self, http_request, http_options, stream)
+        finally:
+            _finish(call, token)
+
+    return _request
+
+
+def _async_request(original: Any) -> Any:
+    @functools.wraps(original)
+    async def _async_request(self: Any, http_request: Any, http_options: Any = None, stream: bool = False) -> Any:
+        started = _start(self, self._async_httpx_client)
+        if started is None:
+            return await original(self, http_request, http_options, stream)
+        call, token = started
+        try:
+            played = _play(call, http_request)
+            if played is not None:
+                if played.response.status >= 400:
+                    await _errors().APIError.raise_for_async_response(_error_response(self, http_request, played))
+                return _sdk_response(self, played)
+            if call.session.replaying and not call.session.recording:
+                return await self._async_request_once(http_request, stream, implicit_retry=False)
+            return await original(self, http_request, http_options, stream)
+        finally:
+            _finish(call, token)
+
+    return _async_request
+
+
+def _use_aiohttp(original: Any) -> Any:
+    @functools.wraps(original)
+    def use_aiohttp(self: Any) -> bool:
+        call = context.current_call()
+        if isinstance(call, GoogleCall) and call.api is self and self._async_httpx_client is not None:
+            return False  # stay on httpx, where layer B sees the call's bytes
+        return bool(original(self))
+
+    return use_aiohttp
+
+
+# -- replay from layer A --------------------------------------------------------------------------------
+
+
+def _play(call: GoogleCall, http_request: Any) -> Interaction | None:
+    """The recorded answer, when the fast route may serve it; None sends the call down the full route."""
+    session = call.session
+    if not session.can_fast_replay:
+        return None
+    record = request_record(http_request, call.base_path)
+    if record is None:
+        return None
+    return session.play(PROVIDER, record, miss_ok=True)
+
+
+def request_record(http_request: Any, base_path: str) -> Request | None:
+    """The SDK's HttpRequest as layer B would record it from the bytes sent; None for a non-JSON body."""
+    data = http_request.data
+    if isinstance(data, bytes | bytearray):
+        return None
+    url = urlsplit(http_request.url)
+    path = unquote(url.path)
+    if base_path and path.startswith(base_path):
+        path = path[len(base_path) :] or "/"
+    return Request(
+        method=http_request.method.upper(),
+        path=path,
+        query=redact_query(parse_qsl(url.query, keep_blank_values=True)),
+        headers=keep_headers(http_request.headers.items(), REQUEST_HEADERS),
+        body=data or None,
+    )
+
+
+def _sdk_response(api: Any, played: Interaction) -> Any:
+    """What `_request_once` returns, built from the cassette: the SDK reads a list of JSON texts as its
+    own replayed body (one text) or stream (one text per event)."""
+    recorded = played.response
+    if recorded.events is not None:
+        texts = [event_data(event) for event in recorded.events]
+    else:
+        texts = [recorded.content().decode()]
+    return sys.modules[MODULE].HttpResponse(dict(recorded.headers), texts)
+
+
+def _error_response(api: Any, http_request: Any, played: Interaction) -> Any:
+    module = _http_module(api)
+    request = module.Request(http_request.method, http_request.url)
+    return http_response(played, request, module.Response)
+
+
+def _http_module(api: Any) -> Any:
+    """httpx2 or httpx, whichever the SDK's client is built on."""
+    for cls in type(api._httpx_client or api._async_httpx_client).__mro__:
+        root = cls.__module__.partition(".")[0]
+        if root in ("httpx2", "httpx"):
+            return sys.modules[root]
+    return importlib.import_module("httpx")
+
+
+def _errors() -> Any:
+    return importlib.import_module("google.genai.errors")
