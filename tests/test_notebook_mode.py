@@ -15,7 +15,7 @@ import pytest
 from fakellm import FakeLLMServer
 from IPython.core.interactiveshell import InteractiveShell
 
-from traceops_nb import UnrecordedCallError, load_cassette
+from traceops_nb import CassetteMismatchError, UnrecordedCallError, load_cassette
 from traceops_nb.cassette.file import read_records
 from traceops_nb.intercept import context
 from traceops_nb.notebook.mode import CellLog
@@ -204,3 +204,26 @@ def test_cell_log_merges_a_rerun_cell_in_place() -> None:
     assert [(r.name, r.cell) for r in log.merged()] == [("new", "a"), ("b1", "b")]
     log.add("#7", [ToolRecord("tool_call", "run")], known_cell=False)
     assert [r.name for r in log.merged()] == ["new", "run"]  # no ids: the old file is not kept
+
+
+def test_a_miss_the_cells_code_caught_is_the_cells_error(
+    shell: InteractiveShell, notebook: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, replaying: Any
+) -> None:
+    helper = (
+        "def ask(text):\n    try:\n        return client.chat.completions.create(model='gpt-5.4-mini', "
+        "messages=[{'role': 'user', 'content': text}])\n    except Exception as e:\n"
+        "        print('Unable to generate ChatCompletion response')\n        return e"
+    )
+    run(shell, "%traceops notebook --quiet")
+    run(shell, helper)
+    run(shell, "ask('one')")
+    replaying()
+    shell = fresh_shell(monkeypatch, tmp_path)
+    run(shell, "%traceops notebook --quiet")
+    run(shell, helper)
+    assert run(shell, "ask('one').choices[0].message.content").result == "echo: one"  # the last expression shown
+    result = run(shell, "answer = ask('two')\nanswer")
+    assert isinstance(result.error_in_exec, CassetteMismatchError)
+    assert 'messages[0].content: "one" → "two"' in str(result.error_in_exec)
+    assert run(shell, "ask('one') is not None").error_in_exec is not None  # played already: exhausted
+    assert run(shell, "1 + 1").result == 2  # the next cell is not blamed for it

@@ -122,7 +122,7 @@ def test_a_notebook_with_no_cassette_fails_with_one_line(tmp_path: Path, fake: F
     result = nbval(replay_env(fake), "--traceops-notebooks", notebook)
     assert result.returncode != 0
     assert "1 error" in result.stdout and "2 deselected" in result.stdout
-    assert f"`traceops-nb record {notebook}`" in result.stdout
+    assert f"`traceops-nb record {notebook.name}`, then commit" in result.stdout  # nbval runs in its folder
 
 
 def test_the_one_line_form_passes_plain_nbval(tmp_path: Path, fake: FakeLLMServer) -> None:

@@ -44,10 +44,6 @@ class CassetteUnusedError(CassetteError):
     """A strict replay ended with recorded interactions that were never played."""
 
 
-class UnrecordedCallError(CassetteError):
-    """While replaying only, an SDK call was made outside any cassette: stopped before the network."""
-
-
 class CassetteFormatError(CassetteError):
     """The cassette cannot be read: not YAML, unsafe YAML, a wrong shape or an unknown version."""
 

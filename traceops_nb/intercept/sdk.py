@@ -48,6 +48,8 @@ def _wrap(client_class: type, provider: str, *, is_async: bool) -> None:
 def _start(client: Any, provider: str, options: Any) -> tuple[context.Call, object] | None:
     session = context.active_session()
     if session is None:
+        if no_session_hook is not None:
+            no_session_hook(provider, options)
         return None
     if session.replaying:  # a fast replay builds no http request: its client's credentials are learnt here
         session.learn_client(client)
@@ -63,17 +65,11 @@ def _finish(call: context.Call, token: object) -> None:
         call.session.commit(call.last_attempt)
 
 
-def _no_session(provider: str, options: Any) -> None:
-    if no_session_hook is not None:
-        no_session_hook(provider, options)
-
-
 def _sync_request(original: Any, provider: str) -> Any:
     @functools.wraps(original)
     def request(self: Any, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None) -> Any:
         started = _start(self, provider, options)
         if started is None:
-            _no_session(provider, options)
             return original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
         call, token = started
         try:
@@ -92,7 +88,6 @@ def _async_request(original: Any, provider: str) -> Any:
     async def request(self: Any, cast_to: Any, options: Any, *, stream: bool = False, stream_cls: Any = None) -> Any:
         started = _start(self, provider, options)
         if started is None:
-            _no_session(provider, options)
             return await original(self, cast_to, options, stream=stream, stream_cls=stream_cls)
         call, token = started
         try:

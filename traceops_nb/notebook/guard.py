@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import linecache
 import sys
+import weakref
 from typing import Any
+
+from IPython.core.getipython import get_ipython
 
 from .. import intercept
 from ..engine.modes import RecordMode, resolve_mode
@@ -18,8 +21,12 @@ from ..intercept import sdk
 PROMPT_WORDS = 8
 
 
-def install() -> None:
+_shells: weakref.WeakSet[Any] = weakref.WeakSet()  # the shells that loaded the extension
+
+
+def install(shell: Any) -> None:
     intercept.install()
+    _shells.add(shell)
     sdk.no_session_hook = refuse_unrecorded
 
 
@@ -27,6 +34,8 @@ def refuse_unrecorded(provider: str, options: Any) -> None:
     resolved = resolve_mode(None, RecordMode.REWRITE)
     if resolved.mode is not RecordMode.NONE:
         return  # recording interactively: a call outside any cassette is simply a live call
+    if get_ipython() not in _shells:
+        return  # no longer in a shell that loaded the extension (a process that used one and moved on)
     body = getattr(options, "json_data", None)
     request = describe_request(provider, body if isinstance(body, dict) else {})
     where = cell_line()

@@ -171,6 +171,11 @@ class TraceopsMagics(Magics):
         if self.notebook is not None:
             self.notebook.begin_cell()
 
+    def check_notebook_cell(self) -> None:
+        """What a cell in notebook mode ends with (NotebookCellCheck)."""
+        if self.notebook is not None:
+            self.notebook.raise_caught()
+
     def start_notebook(self, path: Path, options: locate.NotebookOptions) -> None:
         """Notebook mode on this cassette; again on the same one with the same mode only updates --quiet."""
         running = self.notebook
@@ -472,16 +477,8 @@ class CellWrapper(ast.NodeTransformer):
         marker = _marker_call(module.body[0]) if module.body else None
         if marker is None:
             return module
-        body = module.body[1:]
-        last = body[-1] if body and isinstance(body[-1], ast.Expr) else None
-        if last is not None:
-            body[-1] = ast.copy_location(ast.Expr(_handle_call("hold", [last.value])), last)
         begin = ast.copy_location(ast.Expr(_handle_call("begin", marker.args)), module.body[0])
-        end = [ast.Expr(_handle_call("finish", []))]
-        if last is not None:
-            end.append(ast.Expr(_handle_call("release", [])))
-        anchor = body[-1] if body else begin
-        module.body = [begin, *body, *(ast.copy_location(node, anchor) for node in end)]
+        module.body = [begin, *_ending_with(module.body[1:], "finish", anchor=begin)]
         return ast.fix_missing_locations(module)
 
 
@@ -492,6 +489,32 @@ def _show_magic_line(filename: str, magic_line: str) -> None:
     if entry is not None and len(entry) == 4 and entry[2] and entry[2][0].startswith(MARKER):
         size, mtime, lines, fullname = entry
         linecache.cache[filename] = (size, mtime, [magic_line + "\n", *lines[1:]], fullname)
+
+
+class NotebookCellCheck(ast.NodeTransformer):
+    """AST transformer, in notebook mode: each cell ends by raising a miss its code caught (a helper's
+    `except Exception: print(e)`), so the cell fails with the mismatch, not later on a stand-in value."""
+
+    def __init__(self, magics: TraceopsMagics) -> None:
+        self.magics = magics
+
+    def visit_Module(self, module: ast.Module) -> ast.Module:
+        if self.magics.notebook is None or not module.body or _marker_call(module.body[0]) is not None:
+            return module
+        module.body = _ending_with(module.body, "check_notebook_cell", anchor=module.body[-1])
+        return ast.fix_missing_locations(module)
+
+
+def _ending_with(body: list[ast.stmt], method: str, *, anchor: ast.stmt) -> list[ast.stmt]:
+    """The statements, then a call of the magics' method; a last expression is held and shown after it."""
+    last = body[-1] if body and isinstance(body[-1], ast.Expr) else None
+    if last is not None:
+        body[-1] = ast.copy_location(ast.Expr(_handle_call("hold", [last.value])), last)
+    end = [ast.Expr(_handle_call(method, []))]
+    if last is not None:
+        end.append(ast.Expr(_handle_call("release", [])))
+    place = body[-1] if body else anchor
+    return [*body, *(ast.copy_location(node, place) for node in end)]
 
 
 def _marker_call(node: ast.stmt) -> ast.Call | None:
@@ -546,11 +569,12 @@ def load(shell: Any) -> TraceopsMagics:
         shell.input_transformers_cleanup.append(mark_cell)
     if not any(isinstance(t, CellWrapper) for t in shell.ast_transformers):
         shell.ast_transformers.append(CellWrapper())
+    shell.ast_transformers.append(NotebookCellCheck(magics))
     shell.events.register("pre_run_cell", magics.before_cell)
     shell.events.register("post_run_cell", magics.after_cell)
     shell.events.register("pre_run_cell", magics.cells.pre_run_cell)
     shell.set_custom_exc((CassetteError,), _cassette_error_traceback)
-    guard.install()
+    guard.install(shell)
     if resolve_mode(None, RecordMode.REWRITE).mode is RecordMode.NONE:
         # Replay-only (CI, nbval): setup cells that build clients need a key, and none is needed.
         for name, placeholder in placeholders_needed().items():

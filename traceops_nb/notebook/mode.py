@@ -125,7 +125,15 @@ class NotebookRun:
         return Trace(self.session.trace.records, cassette=self.shown_as)
 
     def begin_cell(self) -> None:
+        self.session.failures.clear()  # an earlier cell's, raised there or by its own error
         self.cell = CellMark(len(self.session.recorded), len(self.session.trace.records))
+
+    def raise_caught(self) -> None:
+        """A miss the cell's code caught is still the cell's result: raised as the session raises it on exit."""
+        try:
+            self.session._raise_failure()
+        finally:
+            self.session.failures.clear()
 
     def end_cell(self, cell_id: str | None, execution_count: int | None, *, failed: bool) -> Trace | None:
         """Write the cell's calls (unless it raised); the cell's own trace, when it made calls."""

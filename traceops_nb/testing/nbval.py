@@ -113,11 +113,19 @@ def _no_cassette(notebook: Path, cassette_dir: Path | None) -> str:
     cassette, _ = locate.notebook_cassette(notebook, cassette_dir)
     if cassette.exists():
         return ""
-    where = f" --cassette-dir {cassette_dir}" if cassette_dir else ""
+    where = f" --cassette-dir {_shown(cassette_dir)}" if cassette_dir else ""
     return (
-        f"{notebook.name} has no cassette ({cassette} does not exist): record it with "
-        f"`traceops-nb record {notebook}{where}`, then commit the cassette and the notebook"
+        f"{notebook.name} has no cassette ({_shown(cassette)} does not exist): record it with "
+        f"`traceops-nb record {_shown(notebook)}{where}`, then commit the cassette and the notebook"
     )
+
+
+def _shown(path: Path) -> str:
+    """Relative to the folder pytest runs in, when it is inside it."""
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _restore(config: pytest.Config) -> None:
