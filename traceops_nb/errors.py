@@ -81,3 +81,7 @@ class UnrecordedTrafficWarning(TraceopsWarning):
 
 class RedactedKeyWarning(TraceopsWarning):
     """Key-shaped text that no SDK sent as a credential was replaced by a marker in the written cassette."""
+
+
+class UnrecordedCallError(CassetteError):
+    """While replaying only, an SDK call was made outside any cassette: stopped before the network."""

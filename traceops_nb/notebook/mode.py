@@ -131,9 +131,10 @@ class NotebookRun:
     def raise_caught(self) -> None:
         """A miss the cell's code caught is still the cell's result: raised as the session raises it on exit."""
         try:
-            self.session._raise_failure()
-        finally:
+            self.session.raise_failures()
+        finally:  # each cell's misses are its own: the next cell starts with none raised
             self.session.failures.clear()
+            self.session._failures_raised = False
 
     def end_cell(self, cell_id: str | None, execution_count: int | None, *, failed: bool) -> Trace | None:
         """Write the cell's calls (unless it raised); the cell's own trace, when it made calls."""
