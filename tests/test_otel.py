@@ -21,7 +21,6 @@ from typing import Any
 
 import openai
 import pytest
-from agents import chat_agent
 from clients import make_client
 from fakellm import FakeLLMServer
 from google.protobuf import json_format
@@ -32,6 +31,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 from scenarios import CLAUDE, GPT, user
+from sdk_agents import chat_agent
 from traceops_nb.otel import COST_ATTRIBUTE, SCHEMA_URL, OtelExportError, export, spans
 
 import traceops_nb

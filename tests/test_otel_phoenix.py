@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from agents import chat_agent, claude_agent
 from clients import make_client
 from fakellm import FakeLLMServer
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import ReadableSpan
+from sdk_agents import chat_agent, claude_agent
 
 from traceops_nb import Recorder, load_cassette, otel, tool
 from traceops_nb.cli import main
