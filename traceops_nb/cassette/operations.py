@@ -58,7 +58,13 @@ def operation_of(method: str, path: str) -> str:
     /v1/messages → messages, GET /responses/resp_1 → responses.retrieve."""
     bare = path.split("?", 1)[0]
     bare = bare[3:] if bare.startswith("/v1/") else bare
-    return (GENERATING_PATHS.get(bare) if method == "POST" else None) or operation_from_path(method, bare)
+    if method == "POST" and bare in GENERATING_PATHS:
+        return GENERATING_PATHS[bare]
+    parts = [part for part in bare.split("/") if part]
+    dotted = ".".join(parts)
+    if method == "POST" and parts and all(_NAME.match(part) for part in parts) and generates(dotted):
+        return dotted  # a generating resource's own operation: moderations, images.generations, audio.speech
+    return operation_from_path(method, bare)
 
 
 def generates(operation: str) -> bool:
