@@ -84,6 +84,15 @@ def key_of_no_known_shape(tag: str) -> str:
     return f"{tag}-9f8e7d6c5b4a39281706f5e4d3c2b1a0"  # not key-shaped, and in no environment variable
 
 
+def ask_plain_and_streamed(client: Any, provider: str, prompt: Any) -> None:
+    if provider == "openai":
+        client.chat.completions.create(model=GPT, messages=prompt)
+        list(client.chat.completions.create(model=GPT, messages=prompt, stream=True))
+    else:
+        client.messages.create(model=CLAUDE, max_tokens=64, messages=prompt)
+        list(client.messages.create(model=CLAUDE, max_tokens=64, messages=prompt, stream=True))
+
+
 @pytest.mark.parametrize(
     ("provider", "where"),
     [
@@ -110,12 +119,7 @@ def test_a_credential_the_sdk_sent_is_replaced_wherever_it_appears(
     client = sdk_client(provider, server, **options)
     prompt = user(f"the key {secret} pasted into a prompt")
     with Recorder(cassette_path, mode="rewrite"):  # no warning: a known credential has its own name
-        if provider == "openai":
-            client.chat.completions.create(model=GPT, messages=prompt)
-            list(client.chat.completions.create(model=GPT, messages=prompt, stream=True))
-        else:
-            client.messages.create(model=CLAUDE, max_tokens=64, messages=prompt)
-            list(client.messages.create(model=CLAUDE, max_tokens=64, messages=prompt, stream=True))
+        ask_plain_and_streamed(client, provider, prompt)
     text = cassette_path.read_text()
     assert secret not in text  # request body, response body and stream events alike
     assert text.count(CREDENTIAL_MARKER) >= 4
@@ -123,12 +127,7 @@ def test_a_credential_the_sdk_sent_is_replaced_wherever_it_appears(
     server.stop()
     attempts = offline()
     with Replayer(cassette_path) as replay:  # the replaying SDK sends the key again: the prompt still matches
-        if provider == "openai":
-            client.chat.completions.create(model=GPT, messages=prompt)
-            list(client.chat.completions.create(model=GPT, messages=prompt, stream=True))
-        else:
-            client.messages.create(model=CLAUDE, max_tokens=64, messages=prompt)
-            list(client.messages.create(model=CLAUDE, max_tokens=64, messages=prompt, stream=True))
+        ask_plain_and_streamed(client, provider, prompt)
     assert len(replay.trace.events) == 2 and attempts == []
 
 

@@ -340,6 +340,11 @@ class Session:
                 f"({len(records)} entries) is kept: {self.save_hint}"
             ) from error
 
+    def forget_failures(self) -> None:
+        """Start afresh: the misses caught so far were reported (notebook mode: each cell reports its own)."""
+        self.failures.clear()
+        self._failures_raised = False
+
     def raise_failures(self) -> None:
         """Raise the first miss or refused connection of this session that the code caught (once): it is
         still the session's result. Called when the session ends; the pytest plugin calls it earlier."""

@@ -125,7 +125,7 @@ class NotebookRun:
         return Trace(self.session.trace.records, cassette=self.shown_as)
 
     def begin_cell(self) -> None:
-        self.session.failures.clear()  # an earlier cell's, raised there or by its own error
+        self.session.forget_failures()  # an earlier cell's, raised there or by its own error
         self.cell = CellMark(len(self.session.recorded), len(self.session.trace.records))
 
     def raise_caught(self) -> None:
@@ -133,8 +133,7 @@ class NotebookRun:
         try:
             self.session.raise_failures()
         finally:  # each cell's misses are its own: the next cell starts with none raised
-            self.session.failures.clear()
-            self.session._failures_raised = False
+            self.session.forget_failures()
 
     def end_cell(self, cell_id: str | None, execution_count: int | None, *, failed: bool) -> Trace | None:
         """Write the cell's calls (unless it raised); the cell's own trace, when it made calls."""
