@@ -1,31 +1,36 @@
 """The exceptions traceops_nb raises, each with a message a person can act on.
 
-Every error derives from the OpenAI and Anthropic SDKs' own base error types, so when one is raised
-from inside an SDK call neither SDK wraps it in a connection error or retries it.
+Every error derives from the OpenAI and Anthropic SDKs' own base error types once those SDKs are
+imported, so when one is raised from inside an SDK call neither SDK wraps it in a connection error or
+retries it. The SDKs are not imported for that: `adopt_sdk_bases` runs when each is (see
+intercept/imports.py), and swaps the base classes in place, so every class keeps its identity.
 """
 
 from __future__ import annotations
 
+import sys
 
-def _sdk_error_bases() -> tuple[type[Exception], ...]:
-    bases: list[type[Exception]] = []
-    try:
-        import openai
-
-        bases.append(openai.OpenAIError)
-    except ImportError:  # an SDK that is not installed cannot wrap anything
-        pass
-    try:
-        import anthropic
-
-        bases.append(anthropic.AnthropicError)
-    except ImportError:
-        pass
-    return tuple(bases) or (Exception,)
+SDK_BASE_ERRORS = {"openai": "OpenAIError", "anthropic": "AnthropicError"}  # module -> its base error class
 
 
-class CassetteError(*_sdk_error_bases()):  # type: ignore[misc]
+class _BeforeAnySdk(Exception):
+    """CassetteError's base while no SDK is imported: a plain exception with the object layout of the SDKs'
+    base errors, which Python requires of a class whose bases are replaced."""
+
+
+class CassetteError(_BeforeAnySdk):
     """Base class of every traceops_nb error."""
+
+
+def adopt_sdk_bases(*_: object) -> None:
+    """Make CassetteError derive from the base error of every SDK imported so far."""
+    bases = tuple(
+        getattr(sys.modules[name], attr)
+        for name, attr in SDK_BASE_ERRORS.items()
+        if name in sys.modules and hasattr(sys.modules[name], attr)
+    )
+    if bases and CassetteError.__bases__ != bases:
+        CassetteError.__bases__ = bases
 
 
 class CassetteNotFoundError(CassetteError):

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import threading
 
-from . import google, sdk, transport
+from ..errors import SDK_BASE_ERRORS, adopt_sdk_bases
+from . import google, imports, sdk, transport
+
+for _sdk in SDK_BASE_ERRORS:  # errors raised inside an SDK call must be that SDK's own (see errors.py)
+    imports.when_imported(_sdk, adopt_sdk_bases)
 
 _lock = threading.Lock()
 _installed = False

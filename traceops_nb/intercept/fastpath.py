@@ -325,18 +325,14 @@ def _http_module(http_client: Any) -> Any:
 # -- fast validation of replayed response data --------------------------------------------------
 
 
-def install_fast_validation() -> None:
-    for module_name in ("openai._base_client", "anthropic._base_client"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        base = module.BaseClient
-        original = base._process_response_data
-        if not getattr(original, _MARK, False):
-            wrapper = _validating(original)
-            setattr(wrapper, _MARK, True)
-            base._process_response_data = wrapper
+def install_fast_validation(base_client_module: Any) -> None:
+    """Patch one SDK's `_base_client` (openai's or anthropic's)."""
+    base = base_client_module.BaseClient
+    original = base._process_response_data
+    if not getattr(original, _MARK, False):
+        wrapper = _validating(original)
+        setattr(wrapper, _MARK, True)
+        base._process_response_data = wrapper
 
 
 def _validating(original: Any) -> Any:

@@ -30,20 +30,23 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from ..cassette.interactions import Interaction, Request
 from ..cassette.redact import REQUEST_HEADERS, keep_headers, redact_query
 from ..cassette.sse import event_data
-from . import context
+from . import context, imports
 from .transport import http_response
 
 PROVIDER = "google"
+PACKAGE = "google.genai"
 MODULE = "google.genai._api_client"
 TYPES_MODULE = "google.genai._common"
 _MARK = "__traceops_nb__"
 
 
 def install() -> None:
-    try:
-        module = importlib.import_module(MODULE)
-    except ImportError:  # google-genai is not installed: nothing of it to record
-        return
+    """Patch google-genai once it is imported (now, if it already is)."""
+    imports.when_imported(PACKAGE, _install)
+
+
+def _install(_package: object) -> None:
+    module = importlib.import_module(MODULE)
     base = module.BaseApiClient
     _patch(base, "_request", _sync_request)
     _patch(base, "_async_request", _async_request)

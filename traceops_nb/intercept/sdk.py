@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..cassette.operations import operation_of
-from . import context, fastpath, params
+from . import context, fastpath, imports, params
 
 SDK_MODULES = {"openai": "openai._base_client", "anthropic": "anthropic._base_client"}
 _MARK = "__traceops_nb__"
@@ -25,15 +25,18 @@ no_session_hook: Callable[[str, Any], None] | None = None
 
 
 def install() -> None:
-    for provider, module_name in SDK_MODULES.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:  # that SDK is not installed: nothing of it to record
-            continue
-        _wrap(module.SyncAPIClient, provider, is_async=False)
-        _wrap(module.AsyncAPIClient, provider, is_async=True)
-    fastpath.install_fast_validation()
-    params.install()
+    """Patch each SDK once it is imported (now, if it already is)."""
+    for provider in SDK_MODULES:
+        imports.when_imported(provider, functools.partial(_install_sdk, provider))
+
+
+def _install_sdk(provider: str, _package: object) -> None:
+    module = importlib.import_module(SDK_MODULES[provider])
+    _wrap(module.SyncAPIClient, provider, is_async=False)
+    _wrap(module.AsyncAPIClient, provider, is_async=True)
+    fastpath.install_fast_validation(module)
+    if provider == "openai":
+        params.install()
 
 
 def _wrap(client_class: type, provider: str, *, is_async: bool) -> None:

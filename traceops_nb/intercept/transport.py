@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 from ..cassette.interactions import Interaction
-from . import context, pacing
+from . import context, imports, pacing
 from .direct import direct_call
 
 HTTP_MODULES = ("httpx2", "httpx")
@@ -20,13 +20,14 @@ _MARK = "__traceops_nb__"
 
 
 def install() -> None:
+    """Patch each HTTP client library once it is imported (now, if it already is)."""
     for module_name in HTTP_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        _wrap(module.Client, module.Response, is_async=False)
-        _wrap(module.AsyncClient, module.Response, is_async=True)
+        imports.when_imported(module_name, _install_client)
+
+
+def _install_client(module: Any) -> None:
+    _wrap(module.Client, module.Response, is_async=False)
+    _wrap(module.AsyncClient, module.Response, is_async=True)
 
 
 def _wrap(client_class: type, response_class: type, *, is_async: bool) -> None:
