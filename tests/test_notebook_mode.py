@@ -227,3 +227,26 @@ def test_a_miss_the_cells_code_caught_is_the_cells_error(
     assert 'messages[0].content: "one" → "two"' in str(result.error_in_exec)
     assert run(shell, "ask('one') is not None").error_in_exec is not None  # played already: exhausted
     assert run(shell, "1 + 1").result == 2  # the next cell is not blamed for it
+
+
+@pytest.mark.parametrize(
+    "announce",
+    [
+        # VS Code's Jupyter extension runs this in the kernel before the notebook's first cell
+        lambda shell, path, monkeypatch: run(shell, f"__vsc_ipynb_file__ = {str(path)!r}"),
+        # JupyterLab and Notebook 7 start the kernel with the session's name in its environment
+        lambda shell, path, monkeypatch: monkeypatch.setenv("JPY_SESSION_NAME", str(path)),
+    ],
+    ids=["vscode", "jupyterlab"],
+)
+def test_the_front_ends_way_of_naming_the_notebook_gives_its_cassette(
+    shell: InteractiveShell, kernel_env: FakeLLMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, announce: Any
+) -> None:
+    monkeypatch.delenv("TRACEOPS_NOTEBOOK", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    announce(shell, tmp_path / "research" / "agent study.ipynb", monkeypatch)
+    shell.run_line_magic("traceops", "notebook --quiet")
+    run(shell, ASK.format(text="named by the front end"))
+    shell.run_line_magic("traceops", "off")
+    written = tmp_path / "research" / "cassettes" / "agent study.yaml"
+    assert [prompt for _, prompt in prompts(written)] == ["named by the front end"]

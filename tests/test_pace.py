@@ -2,7 +2,7 @@
 recorded; replays at pace 1 take about as long as the cassette says the call took (time to first chunk
 included), at pace 0 almost no time.
 
-The bounds are ratios with wide margins (≥ 80 % of the recorded time at pace 1, < 10 % at pace 0): a
+The bounds are ratios with wide margins (≥ 80 % of the recorded time at pace 1, < 50 % at pace 0): a
 paced replay can only be late, never early, so the lower bounds hold on a loaded machine.
 """
 
@@ -130,7 +130,7 @@ def test_a_stream_replays_at_its_recorded_pace(
 
     fastest = replay_stream(cassette_path, provider, is_async)  # the default: pace 0
     assert fastest.texts == recorded.texts
-    assert fastest.total < 0.1 * recorded.total, (fastest, recorded)
+    assert fastest.total < 0.5 * recorded.total, (fastest, recorded)
 
 
 def test_pace_scales_the_recorded_offsets(slow: FakeLLMServer, cassette_path: Path) -> None:
@@ -167,7 +167,7 @@ def test_a_cassette_without_offsets_still_replays_spread_over_its_duration(
     paced = replay_stream(cassette_path, "anthropic", False, pace=1)
     assert paced.texts == recorded.texts
     assert paced.first >= 0.8 * recorded.first and paced.total >= 0.8 * recorded.total
-    assert replay_stream(cassette_path, "anthropic", False).total < 0.1 * recorded.total
+    assert replay_stream(cassette_path, "anthropic", False).total < 0.5 * recorded.total
 
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
@@ -192,7 +192,7 @@ def test_a_whole_response_takes_its_recorded_duration(
         fastest, fastest_text = ask(replay_client("openai", is_async))
     assert paced_text == fastest_text == text
     assert paced >= 0.8 * recorded, (paced, recorded)
-    assert fastest < 0.1 * recorded, (fastest, recorded)
+    assert fastest < 0.5 * recorded, (fastest, recorded)
 
 
 def test_an_async_paced_replay_never_blocks_the_event_loop(slow: FakeLLMServer, cassette_path: Path) -> None:
@@ -232,7 +232,7 @@ def test_the_environment_variable_sets_the_pace(
     with cassette(cassette_path, mode="once", pace=0):  # an explicit pace wins over the variable
         start = time.perf_counter()
         stream_sync("openai", client)
-    assert time.perf_counter() - start < 0.1 * recorded.total
+    assert time.perf_counter() - start < 0.5 * recorded.total
 
     monkeypatch.setenv(PACE_ENV_VAR, "fast")
     with pytest.raises(ValueError, match=f"{PACE_ENV_VAR} must be a number ≥ 0"):
