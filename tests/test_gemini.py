@@ -5,6 +5,7 @@ replays with the server stopped, sockets blocked and no key, returning the SDK's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import subprocess
@@ -400,3 +401,79 @@ def test_a_gemini_key_anywhere_else_is_scrubbed_and_the_recording_kept(
         client.models.generate_content(model=FLASH, contents=f"my key is {GOOGLE_TEST_KEY}")
     written = cassette_path.read_text()
     assert GOOGLE_TEST_KEY not in written and "my key is <redacted:" in written
+
+
+def test_generate_content_replays_before_any_http_request_and_gives_fresh_objects(
+    server: FakeLLMServer, cassette_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast route answers `generate_content` (plain, streamed, async) with no request sent through the
+    SDK's `_request`. What the SDK made of a recorded answer is kept from its second replay on, and each
+    replay still gets a new object tree: what a caller changed in one answer never reaches the next."""
+    from google.genai import _api_client
+
+    from traceops_nb.intercept import google_fastpath
+
+    async def astreamed(client: genai.Client) -> list[Any]:
+        return [chunk async for chunk in await client.aio.models.generate_content_stream(model=FLASH, contents="hi")]
+
+    def calls(client: genai.Client) -> list[Any]:
+        return [
+            client.models.generate_content(model=FLASH, contents="hello there"),
+            list(client.models.generate_content_stream(model=FLASH, contents="stream this answer")),
+            asyncio.run(client.aio.models.generate_content(model=FLASH, contents="hello there")),
+            asyncio.run(astreamed(client)),
+        ]
+
+    with Recorder(cassette_path, mode="rewrite"):
+        recorded = [dump(each) for each in calls(make_client(server))]
+    sent = []
+    original = _api_client.BaseApiClient._request
+    original_async = _api_client.BaseApiClient._async_request
+
+    async def async_request(self: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(args)
+        return await original_async(self, *args, **kwargs)
+
+    monkeypatch.setattr(
+        _api_client.BaseApiClient, "_request", lambda self, *a, **k: sent.append(a) or original(self, *a, **k)
+    )
+    monkeypatch.setattr(_api_client.BaseApiClient, "_async_request", async_request)
+    client = make_client(server)
+    server.stop()
+    monkeypatch.setattr(google_fastpath, "_ANSWERS", {})
+    rounds = []
+    for _ in range(2):  # the first replay keeps nothing; the second keeps what the SDK made of each chunk
+        with Replayer(cassette_path, strict=True):
+            rounds.append(calls(client))
+    assert [answer.replays for answer in google_fastpath._ANSWERS.values()] == [2, 2, 2, 2]
+    assert all(None not in answer.kept for answer in google_fastpath._ANSWERS.values())
+    for first, chunks, *_ in rounds:
+        first.candidates[0].content.parts[0].text = "changed by the caller"
+        first.usage_metadata.total_token_count = -1
+        first.candidates.append(first.candidates[0])
+        chunks[0].candidates[0].content.parts.clear()
+    with Replayer(cassette_path, strict=True):
+        again = calls(client)
+    assert [dump(each) for each in again] == recorded
+    assert sent == []
+
+    monkeypatch.setenv("TRACEOPS_FAST_REPLAY", "0")
+    with Replayer(cassette_path, strict=True):
+        assert [dump(each) for each in calls(client)] == recorded
+    assert len(sent) == 4  # the full route: the SDK's own request, answered by layer B
+
+
+def test_membership_in_an_sdk_model_answers_as_python_does_in_and_out_of_a_replay(
+    server: FakeLLMServer, cassette_path: Path
+) -> None:
+    """A replay answers `"name" in model` at once (the SDK's converters ask it); the answer is Python's."""
+    part = types.Part(text="x")
+    with Recorder(cassette_path, mode="rewrite"):
+        generate(make_client(server))
+    asked = []
+    for replaying in (False, True):
+        with Replayer(cassette_path) if replaying else contextlib.nullcontext():
+            asked.append(["text" in part, ("text", "x") in part, ("text", "y") in part, 1 in part])
+            if replaying:
+                generate(make_client(server))
+    assert asked == [[False, True, False, False]] * 2

@@ -20,6 +20,7 @@ had none to drop and the result is the same; one that fails takes the SDK's own 
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib
 import sys
@@ -30,7 +31,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from ..cassette.interactions import Interaction, Request
 from ..cassette.redact import REQUEST_HEADERS, keep_headers, redact_query
 from ..cassette.sse import event_data
-from . import context, imports
+from . import context, google_fastpath, imports
 from .transport import http_response
 
 PROVIDER = "google"
@@ -52,6 +53,7 @@ def _install(_package: object) -> None:
     _patch(base, "_async_request", _async_request)
     _patch(base, "_use_aiohttp", _use_aiohttp)
     _patch_from_response(importlib.import_module(TYPES_MODULE).BaseModel)
+    google_fastpath.install(_play_built)
 
 
 def _patch(cls: type, name: str, make: Any) -> None:
@@ -75,8 +77,8 @@ def _patch_from_response(model_class: type) -> None:
         if session is not None and session.can_fast_replay and isinstance(response, dict):
             try:
                 return cls.model_validate(response)  # type: ignore[attr-defined]
-            except ValidationError:  # fields the class does not know: the SDK drops them first
-                pass
+            except ValidationError:  # fields the class does not know: the SDK drops them, from a copy here
+                return original(cls, response=copy.deepcopy(response), kwargs=kwargs)
         return original(cls, response=response, kwargs=kwargs)
 
     setattr(_from_response, _MARK, True)
@@ -104,8 +106,7 @@ def _start(api: Any, http_client: Any) -> tuple[GoogleCall, object] | None:
     session = context.active_session()
     if session is None:
         return None
-    base_path = urlsplit(api._http_options.base_url or "").path.rstrip("/")
-    call = GoogleCall(session, PROVIDER, http_client, base_path, api=api)
+    call = GoogleCall(session, PROVIDER, http_client, _base_path(api), api=api)
     return call, context.begin_call(call)
 
 
@@ -175,13 +176,25 @@ def _use_aiohttp(original: Any) -> Any:
 
 def _play(call: GoogleCall, http_request: Any) -> Interaction | None:
     """The recorded answer, when the fast route may serve it; None sends the call down the full route."""
-    session = call.session
-    if not session.can_fast_replay:
+    handed = google_fastpath.take_handed(call.api)
+    if handed is not None:
+        return handed
+    if not call.session.can_fast_replay:
         return None
-    record = request_record(http_request, call.base_path)
+    return _play_built(call.session, call.api, http_request)
+
+
+def _play_built(session: Any, api: Any, http_request: Any) -> Interaction | None:
+    """The recorded answer to the request the SDK built, or None."""
+    record = request_record(http_request, _base_path(api))
     if record is None:
         return None
-    return session.play(PROVIDER, record, miss_ok=True)
+    played: Interaction | None = session.play(PROVIDER, record, miss_ok=True)
+    return played
+
+
+def _base_path(api: Any) -> str:
+    return urlsplit(api._http_options.base_url or "").path.rstrip("/")
 
 
 def request_record(http_request: Any, base_path: str) -> Request | None:
