@@ -74,7 +74,7 @@ const manager = new window.vscIPyWidgets.WidgetManager(
 
 async function render(data) {
   const node = outputs.appendChild(document.createElement("div"));
-  node.className = "cell-output";
+  node.className = "cell-output-ipywidget-background";  // what VS Code's renderer names it
   node.dataset.modelId = data.model_id;
   try {
     const widget = await manager.get_model(data.model_id);
