@@ -22,7 +22,8 @@ from pathlib import Path
 from jupyter_core.paths import jupyter_path
 
 MANAGER = "@vscode/jupyter-ipywidgets8@1.0.9"
-# @jupyterlab/services as the package itself depends on it; esbuild bundles its kernel connection for the page.
+# JupyterLab 4's @jupyterlab/services, the one the package's own dependencies resolve to; esbuild bundles its kernel
+# connection for the page (the package's bundle does not export one).
 BUILD = ("@jupyterlab/services@7.6.6", "requirejs@2.3.8", "esbuild@0.28.2")
 KERNEL_ENTRY = """\
 export { KernelConnection } from "@jupyterlab/services/lib/kernel/default.js";
