@@ -66,13 +66,14 @@ class Lab:
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 204, response.status
 
-    def start_kernel(self, notebook: str) -> None:
-        """A kernel session for the notebook, so the page opens connected (no kernel dialog)."""
+    def start_kernel(self, notebook: str) -> str:
+        """A kernel session for the notebook, so the page opens connected (no kernel dialog); the kernel's id."""
         body = json.dumps({"path": notebook, "type": "notebook", "name": notebook, "kernel": {"name": "python3"}})
         request = urllib.request.Request(f"{self.url}/api/sessions", data=body.encode(), method="POST")
         request.add_header("Content-Type", "application/json")
         with urllib.request.urlopen(request, timeout=30) as response:
             assert response.status == 201, response.status
+            return str(json.load(response)["kernel"]["id"])
 
     def stop(self) -> None:
         self.process.terminate()
