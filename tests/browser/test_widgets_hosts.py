@@ -19,7 +19,8 @@ STATIC = HERE.parent.parent / "traceops_nb" / "static"
 CASSETTES = HERE / "cassettes"
 ORIGIN = "http://widgets.test"  # served by the page's route handler; nothing leaves the browser
 
-# VS Code's dark theme, as its notebook webview defines it (no --jp-* variables there).
+# VS Code's dark theme variables alone, as a page with no --jp-* variables would define them (VS Code's own
+# widget manager defines --jp-* ones too: tests/browser/test_vscode_browser.py).
 VSCODE_DARK = """
 body {
   --vscode-editor-background: #1e1e1e; --vscode-editor-foreground: #d4d4d4;
