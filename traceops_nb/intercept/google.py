@@ -38,7 +38,6 @@ PROVIDER = "google"
 PACKAGE = "google.genai"
 MODULE = "google.genai._api_client"
 TYPES_MODULE = "google.genai._common"
-_MARK = "__traceops_nb__"
 
 
 def install() -> None:
@@ -49,25 +48,16 @@ def install() -> None:
 def _install(_package: object) -> None:
     module = importlib.import_module(MODULE)
     base = module.BaseApiClient
-    _patch(base, "_request", _sync_request)
-    _patch(base, "_async_request", _async_request)
-    _patch(base, "_use_aiohttp", _use_aiohttp)
+    imports.wrap_method(base, "_request", _sync_request)
+    imports.wrap_method(base, "_async_request", _async_request)
+    imports.wrap_method(base, "_use_aiohttp", _use_aiohttp)
     _patch_from_response(importlib.import_module(TYPES_MODULE).BaseModel)
     google_fastpath.install(_play_built)
 
 
-def _patch(cls: type, name: str, make: Any) -> None:
-    original = getattr(cls, name)
-    if getattr(original, _MARK, False):
-        return
-    wrapper = make(original)
-    setattr(wrapper, _MARK, True)
-    setattr(cls, name, wrapper)
-
-
 def _patch_from_response(model_class: type) -> None:
     original = model_class.__dict__["_from_response"].__func__
-    if getattr(original, _MARK, False):
+    if getattr(original, imports.MARK, False):
         return
     from pydantic import ValidationError
 
@@ -81,7 +71,7 @@ def _patch_from_response(model_class: type) -> None:
                 return original(cls, response=copy.deepcopy(response), kwargs=kwargs)
         return original(cls, response=response, kwargs=kwargs)
 
-    setattr(_from_response, _MARK, True)
+    setattr(_from_response, imports.MARK, True)
     model_class._from_response = classmethod(_from_response)  # type: ignore[attr-defined]
 
 

@@ -40,13 +40,12 @@ import pydantic
 
 from ..cassette.interactions import Interaction
 from ..cassette.sse import compact_json
-from . import context
+from . import context, imports
 
 MODELS_MODULE = "google.genai.models"
 COMMON_MODULE = "google.genai._common"
 GENERATE = "{model}:generateContent"
 STREAM = "{model}:streamGenerateContent?alt=sse"
-_MARK = "__traceops_nb__"
 
 Play = Callable[[Any, Any, Any], Interaction | None]  # (session, api client, HttpRequest) -> the recorded answer
 
@@ -59,10 +58,10 @@ _handed: contextvars.ContextVar[list[tuple[Any, Interaction]] | None] = contextv
 def install(play: Play) -> None:
     models = importlib.import_module(MODELS_MODULE)
     route = _Route(models, play)
-    _patch(models.Models, "_generate_content", route.sync_generate)
-    _patch(models.Models, "_generate_content_stream", route.sync_stream)
-    _patch(models.AsyncModels, "_generate_content", route.async_generate)
-    _patch(models.AsyncModels, "_generate_content_stream", route.async_stream)
+    imports.wrap_method(models.Models, "_generate_content", route.sync_generate)
+    imports.wrap_method(models.Models, "_generate_content_stream", route.sync_stream)
+    imports.wrap_method(models.AsyncModels, "_generate_content", route.async_generate)
+    imports.wrap_method(models.AsyncModels, "_generate_content_stream", route.async_stream)
     _install_contains(importlib.import_module(COMMON_MODULE).BaseModel)
 
 
@@ -72,15 +71,6 @@ def take_handed(api: Any) -> Interaction | None:
     if handed and handed[-1][0] is api:
         return handed.pop()[1]
     return None
-
-
-def _patch(cls: type, name: str, make: Callable[[Any], Any]) -> None:
-    original = getattr(cls, name)
-    if getattr(original, _MARK, False):
-        return
-    wrapper = make(original)
-    setattr(wrapper, _MARK, True)
-    setattr(cls, name, wrapper)
 
 
 class _Handing:

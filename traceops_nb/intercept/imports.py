@@ -23,6 +23,17 @@ Patch = Callable[[ModuleType], None]
 
 _lock = threading.Lock()
 _waiting: dict[str, list[Patch]] = {}
+MARK = "__traceops_nb__"  # set on every wrapper installed, so that a second install leaves it as it is
+
+
+def wrap_method(cls: type, name: str, make: Callable[[Any], Any]) -> None:
+    """Replace `cls.name` by `make(original)`, once."""
+    original = getattr(cls, name)
+    if getattr(original, MARK, False):
+        return
+    wrapper = make(original)
+    setattr(wrapper, MARK, True)
+    setattr(cls, name, wrapper)
 
 
 def when_imported(name: str, patch: Patch) -> None:
