@@ -341,6 +341,10 @@ class FakeLLMServer:
         gemini = GEMINI_PATH.match(path)
         if gemini is not None:
             return gemini_reply(self, method, gemini, split.query, body if isinstance(body, dict) else {})
+        if GEMINI_INTERACTIONS.match(path) and method == "POST":
+            reply = create_interaction(self, body if isinstance(body, dict) else {})
+            reply.headers.update(self.gemini_headers)
+            return reply
         # Anthropic by path; for paths neither API serves, by the header the Anthropic SDK always sends.
         anthropic = path.startswith("/v1/messages") or (path not in OPENAI_ROUTES and "anthropic-version" in headers)
         reply = self._route(method, path, body if isinstance(body, dict) else {}, anthropic)
@@ -1011,6 +1015,46 @@ def embed_content(server: FakeLLMServer, model: str, body: JSON) -> Reply:
 def batch_embed_contents(server: FakeLLMServer, model: str, body: JSON) -> Reply:
     vectors = [embedding_for(gemini_texts((r.get("content") or {}).get("parts"))) for r in body.get("requests") or []]
     return Reply(body={"embeddings": [{"values": vector} for vector in vectors]})
+
+
+# The Interactions API (google-genai's client.interactions): POST /v1beta/interactions, one model turn per call.
+GEMINI_INTERACTIONS = re.compile(r"^.*/(v1|v1beta|v1alpha)/interactions$")
+
+
+def create_interaction(server: FakeLLMServer, body: JSON) -> Reply:
+    """An Interaction: a function_call step for the first declared tool (unless a function result came back),
+    else a model_output step with the echoed or scripted text; usage in total_* tokens."""
+    given = body.get("input")
+    items = given if isinstance(given, list) else [given]
+    results = [item for item in items if isinstance(item, dict) and item.get("type") == "function_result"]
+    prompt = " ".join(str(item) for item in items if isinstance(item, str))
+    tools = [tool for tool in body.get("tools") or [] if isinstance(tool, dict) and tool.get("type") == "function"]
+    tool_result = " ".join(str(result.get("result")) for result in results) if results else None
+    answer = decide(prompt, tool_result, str(tools[0]["name"]) if tools else None, None, server.replies)
+    if answer.tool:
+        step: JSON = {
+            "type": "function_call",
+            "id": server.next_id("call-"),
+            "name": answer.tool,
+            "arguments": json.loads(answer.arguments),
+        }
+    else:
+        step = {"type": "model_output", "content": [{"type": "text", "text": answer.text}]}
+    input_tokens, output_tokens = count_words(prompt or tool_result or ""), count_words(answer.output)
+    interaction: JSON = {
+        "id": server.next_id("interaction-"),
+        "status": "completed",
+        "model": body.get("model"),
+        "steps": [step],
+        "usage": {
+            "total_input_tokens": input_tokens,
+            "total_output_tokens": output_tokens,
+            "total_tokens": input_tokens + output_tokens,
+        },
+    }
+    if body.get("previous_interaction_id"):
+        interaction["previous_interaction_id"] = body["previous_interaction_id"]
+    return Reply(body=interaction)
 
 
 GEMINI_ROUTES = {

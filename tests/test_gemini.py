@@ -477,3 +477,50 @@ def test_membership_in_an_sdk_model_answers_as_python_does_in_and_out_of_a_repla
             if replaying:
                 generate(make_client(server))
     assert asked == [[False, True, False, False]] * 2
+
+
+# -- the Interactions API (client.interactions), as Google's cookbook uses it ---------------------------------
+
+LIGHTS = [
+    {
+        "type": "function",
+        "name": "enable_lights",
+        "description": "Turn on the lighting system.",
+        "parameters": {"type": "object", "properties": {}},
+    }
+]
+
+
+def interactions_turns(client: genai.Client) -> list[Any]:
+    """A function call, its result sent back on the same interaction chain, then the same first turn async."""
+    first = client.interactions.create(model=FLASH, input="It's awful dark in here", tools=LIGHTS)
+    call = next(step for step in first.steps if step.type == "function_call")
+    result = {"type": "function_result", "name": call.name, "call_id": call.id, "result": "lights on"}
+    second = client.interactions.create(model=FLASH, previous_interaction_id=first.id, input=[result], tools=LIGHTS)
+    third = asyncio.run(client.aio.interactions.create(model=FLASH, input="Say hello", system_instruction="Be brief"))
+    return [first.model_dump(), second.model_dump(), third.model_dump()]
+
+
+def test_the_interactions_api_records_and_replays_offline_with_its_steps(
+    server: FakeLLMServer, cassette_path: Path, offline: Any, no_google_keys: None
+) -> None:
+    with Recorder(cassette_path, mode="rewrite"):
+        recorded = interactions_turns(make_client(server))
+    assert recorded[1]["output_text"] == "final: lights on"
+    base_url = server.gemini_base_url
+    server.stop()
+    attempts = offline()
+    with Replayer(cassette_path, strict=True) as replayer:
+        assert interactions_turns(genai.Client(http_options={"base_url": base_url})) == recorded
+    assert attempts == []
+
+    trace = replayer.trace
+    assert [i.operation for i in trace.interactions] == ["interactions.create"] * 3
+    assert trace.trajectory == [f"llm:{FLASH}", "tool:enable_lights", f"llm:{FLASH}", f"llm:{FLASH}"]
+    first, tool, second, third = trace.events
+    assert (first.provider, first.tool_calls[0].name, first.tool_calls[0].id) == ("google", "enable_lights", "call-1")
+    assert tool.output == "lights on"  # the result sent back, paired with the call by its id
+    assert (second.output_text, second.input_tokens, second.output_tokens) == ("final: lights on", 2, 3)
+    assert third.input_messages[0] == {"role": "system", "parts": [{"text": "Be brief"}]}
+    assert trace.total_tokens == sum(i["usage"]["total_tokens"] for i in recorded)
+    assert GOOGLE_TEST_KEY not in cassette_path.read_text()

@@ -22,6 +22,9 @@ NON_GENERATING_OPERATIONS = frozenset(
         "chat.completions.delete",
         "chat.completions.messages",
         "chat.completions.messages.list",
+        "interactions.get",
+        "interactions.delete",
+        "interactions.cancel",
     }
 )
 # Resources none of whose operations generate (their first name: `files.content`, `messages.batches.list`).

@@ -146,8 +146,8 @@ def refusal(session: Session, attempt: Attempt) -> str:
         "this is not an SDK call the cassette answers.\n"
         f"To fix it: if the code needs this service during replay (a database, a local server), allow it with "
         f'allow_hosts=["{entry}"] or {ALLOW_ENV}={entry}; to let this session use the network, pass '
-        "block_network=False; to have the call in the cassette, make it through the OpenAI or Anthropic SDK "
-        "and re-record."
+        "block_network=False; to have the call in the cassette, make it through the OpenAI, Anthropic or "
+        "google-genai SDK and re-record."
     )
 
 
@@ -161,8 +161,8 @@ def unrecorded_summary(session: Session, attempts: list[Attempt]) -> str:
     )
     target = session.path if session.path is not None else "the trace"
     return (
-        f"traceops_nb: this recording saw network connections that were not OpenAI or Anthropic SDK calls, "
-        f"so what went over them is not in {target}: {listed}. A replay will refuse these connections; "
+        "traceops_nb: this recording saw network connections that were not OpenAI, Anthropic or Google Gemini "
+        f"SDK calls, so what went over them is not in {target}: {listed}. A replay will refuse these connections; "
         "make the calls through an SDK to record them, or allow the host on replay (allow_hosts=[...])."
     )
 

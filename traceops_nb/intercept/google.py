@@ -40,9 +40,13 @@ MODULE = "google.genai._api_client"
 TYPES_MODULE = "google.genai._common"
 
 
+GENERATED_MODULE = "google.genai._gaos.basesdk"  # the Interactions API's generated client (client.interactions)
+
+
 def install() -> None:
     """Patch google-genai once it is imported (now, if it already is)."""
     imports.when_imported(PACKAGE, _install)
+    imports.when_imported(GENERATED_MODULE, _install_generated)
 
 
 def _install(_package: object) -> None:
@@ -53,6 +57,67 @@ def _install(_package: object) -> None:
     imports.wrap_method(base, "_use_aiohttp", _use_aiohttp)
     _patch_from_response(importlib.import_module(TYPES_MODULE).BaseModel)
     google_fastpath.install(_play_built)
+
+
+def _install_generated(module: Any) -> None:
+    """`client.interactions` (and agents, environments…) send through a generated client of their own, over
+    the same httpx / httpx2 clients as the rest of the SDK: each request it sends is a call in flight."""
+    imports.wrap_method(module.BaseSDK, "do_request", _generated_request)
+    imports.wrap_method(module.AsyncBaseSDK, "do_request_async", _generated_async_request)
+
+
+def _generated_call(sdk: Any, http_client: Any, hook_ctx: Any) -> tuple[GoogleCall, object] | None:
+    session = context.active_session()
+    if session is None:
+        return None
+    configuration = sdk.sdk_configuration
+    base_path = urlsplit(configuration.server_url or "").path.rstrip("/")
+    call = GoogleCall(session, PROVIDER, http_client, base_path, operation=_operation(hook_ctx))
+    return call, context.begin_call(call)
+
+
+# The generated client's operation ids, as the SDK's resource and method; others are kept as they are.
+GENERATED_OPERATIONS = {
+    "CreateInteraction": "interactions.create",
+    "getInteractionById": "interactions.get",
+    "deleteInteraction": "interactions.delete",
+    "cancelInteractionById": "interactions.cancel",
+}
+
+
+def _operation(hook_ctx: Any) -> str | None:
+    operation_id = str(getattr(hook_ctx, "operation_id", "") or "")
+    return GENERATED_OPERATIONS.get(operation_id, operation_id) or None
+
+
+def _generated_request(original: Any) -> Any:
+    @functools.wraps(original)
+    def do_request(self: Any, hook_ctx: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        started = _generated_call(self, self.sdk_configuration.client, hook_ctx)
+        if started is None:
+            return original(self, hook_ctx, request, *args, **kwargs)
+        call, token = started
+        try:
+            return original(self, hook_ctx, request, *args, **kwargs)
+        finally:
+            _finish(call, token)
+
+    return do_request
+
+
+def _generated_async_request(original: Any) -> Any:
+    @functools.wraps(original)
+    async def do_request_async(self: Any, hook_ctx: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        started = _generated_call(self, self.sdk_configuration.async_client, hook_ctx)
+        if started is None:
+            return await original(self, hook_ctx, request, *args, **kwargs)
+        call, token = started
+        try:
+            return await original(self, hook_ctx, request, *args, **kwargs)
+        finally:
+            _finish(call, token)
+
+    return do_request_async
 
 
 def _patch_from_response(model_class: type) -> None:
@@ -85,7 +150,7 @@ class GoogleCall(context.Call):
     def owns(self, client: Any) -> bool:
         if client is self.http_client:
             return True
-        outer = self.api._async_httpx_client
+        outer = self.api._async_httpx_client if self.api is not None else self.http_client
         if client is outer:
             return True
         inner = getattr(outer, "_loop_clients", None) or {}

@@ -90,7 +90,7 @@ class TraceopsMagics(Magics):
     @IGNORE_FIELD
     @cell_magic
     def record(self, line: str, cell: str) -> None:
-        """Run the cell, recording every OpenAI and Anthropic SDK call it makes into a cassette.
+        """Run the cell, recording every OpenAI, Anthropic and Google Gemini SDK call it makes into a cassette.
 
         Example:
             %%record cassettes/agent.yaml --as run
@@ -122,7 +122,7 @@ class TraceopsMagics(Magics):
     @IGNORE_FIELD
     @cell_magic
     def replay(self, line: str, cell: str) -> None:
-        """Run the cell with every OpenAI and Anthropic SDK call answered from a cassette.
+        """Run the cell with every OpenAI, Anthropic and Google Gemini SDK call answered from a cassette.
 
         No network, no cost, no API key: the SDKs return their own objects, streams included. A call the
         cassette cannot answer raises CassetteMismatchError, showing how it differs from the closest recorded

@@ -190,7 +190,8 @@ def resolve_cassette(options: locate.NotebookOptions, user_ns: dict[str, object]
     if notebook is None:
         raise ValueError(
             "%traceops notebook: cannot tell which notebook this kernel runs (no JPY_SESSION_NAME, "
-            "__vsc_ipynb_file__ or TRACEOPS_NOTEBOOK); give the cassette's path: "
-            "%traceops notebook cassettes/NAME.yaml"
+            "__vsc_ipynb_file__ or TRACEOPS_NOTEBOOK: jupyter nbconvert and papermill do not tell the kernel); "
+            "give the cassette's path: %traceops notebook cassettes/NAME.yaml, or run the notebook with "
+            "`traceops-nb record NOTEBOOK` (recording) or `pytest --nbval` (replay), which name it"
         )
     return locate.default_cassette(notebook, locate.cassette_dir())

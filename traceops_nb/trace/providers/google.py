@@ -1,4 +1,5 @@
-"""Google Gemini interactions (generateContent, its streams, countTokens, embedContent) as events. Pure.
+"""Google Gemini interactions (generateContent, its streams, countTokens, embedContent, and the Interactions
+API's `interactions.create`) as events. Pure.
 
 Gemini names the model in the path (`/v1beta/models/gemini-2.5-flash:generateContent`), sends the
 conversation as `contents` of `parts`, and usually gives function calls no id: a call and the
@@ -41,6 +42,8 @@ def field(source: dict[str, Any], name: str) -> Any:
 
 def to_event(interaction: Interaction, step: int) -> Event:
     fields = common_fields(interaction, step)
+    if _INTERACTIONS.search(interaction.request.path):
+        return _interactions_event(interaction, fields)
     match = _PATH.search(interaction.request.path)
     if match is not None:
         fields["model"] = match["model"]
@@ -54,6 +57,58 @@ def to_event(interaction: Interaction, step: int) -> Event:
         fields.update(_output(body))
         fields.update(_usage(body.get("usageMetadata") or {}))
     return Event(**fields)  # type: ignore[arg-type]
+
+
+# -- the Interactions API (client.interactions.create): steps in, steps out ------------------------------
+
+_INTERACTIONS = re.compile(r"/interactions$")
+
+
+def _interactions_event(interaction: Interaction, fields: dict[str, Any]) -> Event:
+    """An Interaction as the same event a generateContent call gives: its input as Gemini contents (text
+    from the user, function results as functionResponse parts), its model_output and function_call steps."""
+    request = interaction.request.body if isinstance(interaction.request.body, dict) else {}
+    fields["model"] = str(request.get("model") or "")
+    fields["operation"] = "interactions.create"
+    fields["input_messages"] = tuple(interactions_input(request))
+    body = interaction.response.body if isinstance(interaction.response.body, dict) else {}
+    if fields["kind"] == "llm_call":
+        steps = [step for step in body.get("steps") or [] if isinstance(step, dict)]
+        texts = [c.get("text") for s in steps if s.get("type") == "model_output" for c in s.get("content") or []]
+        calls = [s for s in steps if s.get("type") == "function_call"]
+        given = body.get("usage")
+        usage: dict[str, Any] = given if isinstance(given, dict) else {}
+        thoughts = int(usage.get("total_thought_tokens") or 0)
+        fields.update(
+            output_text=join_text([text for text in texts if isinstance(text, str)]),
+            tool_calls=tuple(
+                ToolCall(str(c.get("name", "")), c.get("arguments") or {}, str(c.get("id"))) for c in calls
+            ),
+            finish_reason=body.get("status"),
+            input_tokens=int(usage.get("total_input_tokens") or 0),
+            output_tokens=int(usage.get("total_output_tokens") or 0) + thoughts,
+            cached_tokens=int(usage.get("total_cached_tokens") or 0),
+            reasoning_tokens=thoughts,
+            has_usage=bool(usage),
+        )
+    return Event(**fields)
+
+
+def interactions_input(request: dict[str, Any]) -> list[Any]:
+    given = request.get("input")
+    items = given if isinstance(given, list) else [given]
+    contents: list[Any] = []
+    if isinstance(request.get("system_instruction"), str):
+        contents.append({"role": "system", "parts": [{"text": request["system_instruction"]}]})
+    for item in items:
+        if isinstance(item, str):
+            contents.append({"role": "user", "parts": [{"text": item}]})
+        elif isinstance(item, dict) and item.get("type") == "function_result":
+            answer = {"id": item.get("call_id"), "name": item.get("name"), "response": {"result": item.get("result")}}
+            contents.append({"role": "user", "parts": [{"functionResponse": answer}]})
+        elif isinstance(item, dict) and item.get("type") == "text":
+            contents.append({"role": "user", "parts": [{"text": item.get("text")}]})
+    return contents
 
 
 def input_messages(request: dict[str, Any]) -> list[Any]:
