@@ -156,3 +156,21 @@ def test_a_failing_cell_keeps_the_old_cassette_and_writes_the_partial(tmp_path: 
 
 def _outputs(path: Path) -> list[list[Any]]:
     return [cell.get("outputs", []) for cell in nbformat.read(path, as_version=4).cells]
+
+
+def test_a_notebook_asking_for_a_kernel_not_installed_says_how_to_run_it(tmp_path: Path, fake: FakeLLMServer) -> None:
+    """Anthropic's cookbook notebooks name their authors' kernel ("ant-tools-sdk") in their metadata."""
+    notebook = write_notebook(tmp_path, "their_kernel", NOTEBOOKS["streaming"])
+    content = nbformat.read(notebook, as_version=4)
+    content.metadata["kernelspec"] = {"name": "ant-tools-sdk", "display_name": "Anthropic Tools SDK"}
+    nbformat.write(content, notebook)
+
+    result = record(live_env(fake), notebook)
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"{notebook}: the notebook asks for the kernel 'ant-tools-sdk', which is not installed here; run it in "
+        "another with `traceops-nb record --kernel python3 …`, and test it with "
+        "`pytest --nbval --nbval-kernel-name python3 …`"
+    ]
