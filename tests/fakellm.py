@@ -15,7 +15,8 @@ Responses are deterministic and echo the prompt, so a wrong replay is visible:
   from the schema, so the SDKs' ``.parse()`` helpers work;
 * usage counts whitespace-separated words (input: every prompt text including
   system/instructions and tool results; output: the text or tool arguments);
-* ids come from per-server, per-prefix counters (``chatcmpl-fake-1``, ...).
+* ids come from per-server, per-prefix counters (``chatcmpl-fake-1``, ...);
+* ``GET /v1/responses/{id}`` returns the Responses API object made with that id.
 
 Models ``trigger-400`` / ``trigger-404`` / ``trigger-429`` produce that error, and
 :meth:`FakeLLMServer.fail_next` makes the next requests fail with any status.
@@ -245,6 +246,7 @@ class FakeLLMServer:
     def __init__(self) -> None:
         self.requests: list[JSON] = []
         self.replies: dict[str, Scripted] = {}  # scripted answers: prompt or tool result -> text or ToolCall
+        self.responses: dict[str, JSON] = {}  # the Responses API objects made, by id (GET /v1/responses/{id})
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
         self._fail: tuple[int, int] = (0, 0)  # (status, remaining)
@@ -554,6 +556,7 @@ def responses(server: FakeLLMServer, body: JSON) -> Reply:
     response_id = server.next_id("resp_fake_")
     item = output_item(server, answer)
     final = response_object(body, response_id, "completed", [item], usage)
+    server.responses[response_id] = final
     if not body.get("stream"):
         return Reply(body=final)
     pending = response_object(body, response_id, "in_progress", [], None)
@@ -802,6 +805,9 @@ def read_reply(server: FakeLLMServer, method: str, path: str, anthropic: bool) -
     if path == "/v1/files":
         return Reply(body={"object": "list", "data": [], "has_more": False})
     if path.startswith("/v1/responses/"):
+        made = server.responses.get(path.rsplit("/", 1)[1])
+        if made is not None:  # as the API does: the response that was made, the same id, output and usage
+            return Reply(body=made)
         stored = responses(server, {"model": "gpt-5.4-mini", "input": "stored"})
         stored.body["id"] = path.rsplit("/", 1)[1]
         return stored

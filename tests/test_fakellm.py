@@ -340,6 +340,13 @@ def test_responses_create_plain(oai: openai.OpenAI) -> None:
     assert response.usage.input_tokens_details.cached_tokens == 0
 
 
+def test_responses_retrieve_returns_the_response_made(oai: openai.OpenAI) -> None:
+    """OpenAI's Responses cookbook prints `client.responses.retrieve(response_id=response.id)`'s text."""
+    made = oai.responses.create(model="gpt-5.4-mini", input="tell me a joke")
+    fetched = oai.responses.retrieve(response_id=made.id)
+    assert fetched.id == made.id and fetched.output_text == made.output_text == "echo: tell me a joke"
+
+
 def test_responses_input_items_and_function_call(oai: openai.OpenAI) -> None:
     items: list[Any] = [{"role": "user", "content": [{"type": "input_text", "text": "find Bob"}]}]
     first = oai.responses.create(model=GPT, input=items, tools=[LOOKUP_TOOL])
