@@ -498,6 +498,32 @@ def test_messages_create_plain(claude: anthropic.Anthropic) -> None:
     assert message.usage.cache_read_input_tokens == 0
 
 
+def test_a_tool_whose_schema_has_no_query_is_called_with_arguments_for_its_schema(
+    oai: openai.OpenAI, claude: anthropic.Anthropic
+) -> None:
+    """Anthropic's calculator cookbook reads tool_input["expression"]: arguments follow the tool's own schema."""
+    schema = {
+        "type": "object",
+        "properties": {"expression": {"type": "string"}, "precision": {"type": "integer"}},
+        "required": ["expression"],
+    }
+    message = claude.messages.create(
+        model=CLAUDE, max_tokens=100, messages=user("2 + 3"), tools=[{"name": "calculator", "input_schema": schema}]
+    )
+    assert message.content[0].type == "tool_use" and message.content[0].input == {"expression": "2 + 3"}
+    chat = oai.chat.completions.create(
+        model=GPT,
+        messages=user("2 + 3"),
+        tools=[{"type": "function", "function": {"name": "calc", "parameters": schema}}],
+    )
+    [call] = chat.choices[0].message.tool_calls or []
+    assert json.loads(call.function.arguments) == {"expression": "2 + 3"}
+    response = oai.responses.create(
+        model=GPT, input="2 + 3", tools=[{"type": "function", "name": "calc", "parameters": schema, "strict": False}]
+    )
+    assert json.loads(response.output[0].arguments) == {"expression": "2 + 3"}  # type: ignore[union-attr]
+
+
 def test_messages_tool_use_then_result(claude: anthropic.Anthropic) -> None:
     first = claude.messages.create(model=CLAUDE, max_tokens=100, messages=user("weather Rome"), tools=[CLAUDE_TOOL])
     block = first.content[0]
