@@ -253,6 +253,18 @@ def test_a_caught_miss_is_the_cells_error_also_when_the_stand_in_raises_first(
     assert run(shell, "ask('one').choices[0].message.content").result == "echo: one"
 
 
+def test_a_kernel_that_cannot_name_its_notebook_says_how_to_record_it(
+    shell: InteractiveShell, kernel_env: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`jupyter nbconvert --execute` on a notebook with the one-line form: nbclient names no notebook."""
+    monkeypatch.delenv("TRACEOPS_NOTEBOOK", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    error = run(shell, "%traceops notebook").error_in_exec
+    assert isinstance(error, ValueError)
+    assert "%traceops notebook cassettes/NAME.yaml" in str(error)
+    assert "`traceops-nb record NOTEBOOK` runs it in a kernel that knows it" in str(error)
+
+
 @pytest.mark.parametrize(
     "announce",
     [

@@ -200,6 +200,7 @@ def resolve_cassette(options: locate.NotebookOptions, user_ns: dict[str, object]
         raise ValueError(
             "%traceops notebook: cannot tell which notebook this kernel runs (no JPY_SESSION_NAME, "
             "__vsc_ipynb_file__ or TRACEOPS_NOTEBOOK); give the cassette's path: "
-            "%traceops notebook cassettes/NAME.yaml"
+            "%traceops notebook cassettes/NAME.yaml. From a terminal (where `jupyter nbconvert --execute` "
+            "names no notebook to its kernel), `traceops-nb record NOTEBOOK` runs it in a kernel that knows it."
         )
     return locate.default_cassette(notebook, locate.cassette_dir())
