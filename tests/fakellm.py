@@ -6,7 +6,8 @@ Responses are deterministic and echo the prompt, so a wrong replay is visible:
 * text output is ``"echo: " + <last user text>`` (``"final: " + <tool result>``
   once a tool result has been sent back);
 * with tools, the first call answers with a call to the first tool, arguments
-  ``{"query": <last user text>}``;
+  ``{"query": <last user text>}`` (or, when the tool's schema names its arguments and ``query`` is not one
+  of them, arguments valid for that schema, their strings the last user text);
 * :attr:`FakeLLMServer.replies` scripts answers by prompt (or, once a tool result
   has been sent back, by that result): a string is the text to answer with, and a
   :class:`ToolCall` makes the model call that tool with those arguments whenever
@@ -15,7 +16,8 @@ Responses are deterministic and echo the prompt, so a wrong replay is visible:
   from the schema, so the SDKs' ``.parse()`` helpers work;
 * usage counts whitespace-separated words (input: every prompt text including
   system/instructions and tool results; output: the text or tool arguments);
-* ids come from per-server, per-prefix counters (``chatcmpl-fake-1``, ...).
+* ids come from per-server, per-prefix counters (``chatcmpl-fake-1``, ...);
+* ``GET /v1/responses/{id}`` returns the Responses API object made with that id.
 
 Models ``trigger-400`` / ``trigger-404`` / ``trigger-429`` produce that error, and
 :meth:`FakeLLMServer.fail_next` makes the next requests fail with any status.
@@ -212,20 +214,45 @@ def choose_tool(tools: Any, tool_choice: Any) -> str | None:
     return first.get("name") or (first.get("function") or {}).get("name") or (first.get("custom") or {}).get("name")
 
 
+def tool_parameters(tools: Any, name: str | None) -> JSON | None:
+    """The JSON schema of the named tool's arguments, as OpenAI chat, Responses or Anthropic declare it."""
+    for tool in tools or []:
+        declared = tool.get("function") or tool
+        if name is not None and declared.get("name") == name:
+            schema = declared.get("parameters") or declared.get("input_schema")
+            return schema if isinstance(schema, dict) else None
+    return None
+
+
+def tool_arguments(prompt: str, parameters: JSON | None) -> Any:
+    """`{"query": prompt}`, unless the tool's schema names its arguments and "query" is not one of them: then
+    arguments valid for that schema (strings are the prompt), as a model fills them."""
+    properties = (parameters or {}).get("properties") or {}
+    if not properties or "query" in properties:
+        return {"query": prompt}
+    return example_from_schema(parameters or {}, prompt)
+
+
 def decide(
-    prompt: str, tool_result: str | None, tool: str | None, schema: JSON | None, replies: Mapping[str, Scripted]
+    prompt: str,
+    tool_result: str | None,
+    tool: str | None,
+    schema: JSON | None,
+    replies: Mapping[str, Scripted],
+    parameters: JSON | None = None,
 ) -> Answer:
     """Shared decision table: scripted tool call; tool result -> final text; tools -> call; schema -> JSON; else echo.
 
     `replies` scripts realistic answers for the prompt, or the tool result when one was sent back: a
     string is the text answered instead (a first call with tools still calls a tool); a ToolCall is
-    a call to that tool, made whenever tools are offered and tool_choice is not "none".
+    a call to that tool, made whenever tools are offered and tool_choice is not "none". `parameters`: the
+    called tool's argument schema (see tool_arguments).
     """
     scripted = replies.get(tool_result if tool_result is not None else prompt)
     if isinstance(scripted, ToolCall) and tool:
         return Answer(tool=scripted.name, arguments=json.dumps(scripted.arguments))
     if tool_result is None and tool:
-        return Answer(tool=tool, arguments=json.dumps({"query": prompt}))
+        return Answer(tool=tool, arguments=json.dumps(tool_arguments(prompt, parameters)))
     text = f"final: {tool_result}" if tool_result is not None else f"echo: {prompt}"
     if isinstance(scripted, str):
         text = scripted
@@ -245,6 +272,7 @@ class FakeLLMServer:
     def __init__(self) -> None:
         self.requests: list[JSON] = []
         self.replies: dict[str, Scripted] = {}  # scripted answers: prompt or tool result -> text or ToolCall
+        self.responses: dict[str, JSON] = {}  # the Responses API objects made, by id (GET /v1/responses/{id})
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
         self._fail: tuple[int, int] = (0, 0)  # (status, remaining)
@@ -398,7 +426,8 @@ def chat_answer(body: JSON, replies: Mapping[str, Scripted]) -> tuple[Answer, in
     tool_result = text_of(last.get("content")) if last.get("role") == "tool" else None
     fmt = body.get("response_format") or {}
     schema = (fmt.get("json_schema") or {}).get("schema", {}) if fmt.get("type") == "json_schema" else None
-    answer = decide(prompt, tool_result, choose_tool(body.get("tools"), body.get("tool_choice")), schema, replies)
+    tool = choose_tool(body.get("tools"), body.get("tool_choice"))
+    answer = decide(prompt, tool_result, tool, schema, replies, tool_parameters(body.get("tools"), tool))
     return answer, count_words(*texts)
 
 
@@ -488,7 +517,8 @@ def responses_answer(body: JSON, replies: Mapping[str, Scripted]) -> tuple[Answe
     fmt = (body.get("text") or {}).get("format") or {}
     schema = fmt.get("schema", {}) if fmt.get("type") == "json_schema" else None
     tools = [t for t in body.get("tools") or [] if t.get("type") == "function"]
-    answer = decide(prompt, tool_result, choose_tool(tools, body.get("tool_choice")), schema, replies)
+    tool = choose_tool(tools, body.get("tool_choice"))
+    answer = decide(prompt, tool_result, tool, schema, replies, tool_parameters(tools, tool))
     return answer, count_words(*texts)
 
 
@@ -558,6 +588,7 @@ def responses(server: FakeLLMServer, body: JSON) -> Reply:
     response_id = server.next_id("resp_fake_")
     item = output_item(server, answer)
     final = response_object(body, response_id, "completed", [item], usage)
+    server.responses[response_id] = final
     if not body.get("stream"):
         return Reply(body=final)
     pending = response_object(body, response_id, "in_progress", [], None)
@@ -667,7 +698,8 @@ def anthropic_answer(body: JSON, replies: Mapping[str, Scripted]) -> tuple[Answe
     output = body.get("output_format") or (body.get("output_config") or {}).get("format") or {}
     schema = output.get("schema", {}) if output.get("type") == "json_schema" else None
     tool = choose_tool(body.get("tools"), body.get("tool_choice"))
-    answer = decide(text_of(last_user), " ".join(results) if results else None, tool, schema, replies)
+    parameters = tool_parameters(body.get("tools"), tool)
+    answer = decide(text_of(last_user), " ".join(results) if results else None, tool, schema, replies, parameters)
     return answer, count_words(*texts)
 
 
@@ -806,6 +838,9 @@ def read_reply(server: FakeLLMServer, method: str, path: str, anthropic: bool) -
     if path == "/v1/files":
         return Reply(body={"object": "list", "data": [], "has_more": False})
     if path.startswith("/v1/responses/"):
+        made = server.responses.get(path.rsplit("/", 1)[1])
+        if made is not None:  # as the API does: the response that was made, the same id, output and usage
+            return Reply(body=made)
         stored = responses(server, {"model": "gpt-5.4-mini", "input": "stored"})
         stored.body["id"] = path.rsplit("/", 1)[1]
         return stored

@@ -340,6 +340,13 @@ def test_responses_create_plain(oai: openai.OpenAI) -> None:
     assert response.usage.input_tokens_details.cached_tokens == 0
 
 
+def test_responses_retrieve_returns_the_response_made(oai: openai.OpenAI) -> None:
+    """OpenAI's Responses cookbook prints `client.responses.retrieve(response_id=response.id)`'s text."""
+    made = oai.responses.create(model="gpt-5.4-mini", input="tell me a joke")
+    fetched = oai.responses.retrieve(response_id=made.id)
+    assert fetched.id == made.id and fetched.output_text == made.output_text == "echo: tell me a joke"
+
+
 def test_responses_input_items_and_function_call(oai: openai.OpenAI) -> None:
     items: list[Any] = [{"role": "user", "content": [{"type": "input_text", "text": "find Bob"}]}]
     first = oai.responses.create(model=GPT, input=items, tools=[LOOKUP_TOOL])
@@ -489,6 +496,32 @@ def test_messages_create_plain(claude: anthropic.Anthropic) -> None:
     assert (message.id, message.stop_reason, message.model) == ("msg_fake_1", "end_turn", CLAUDE)
     assert (message.usage.input_tokens, message.usage.output_tokens) == (4, 3)
     assert message.usage.cache_read_input_tokens == 0
+
+
+def test_a_tool_whose_schema_has_no_query_is_called_with_arguments_for_its_schema(
+    oai: openai.OpenAI, claude: anthropic.Anthropic
+) -> None:
+    """Anthropic's calculator cookbook reads tool_input["expression"]: arguments follow the tool's own schema."""
+    schema = {
+        "type": "object",
+        "properties": {"expression": {"type": "string"}, "precision": {"type": "integer"}},
+        "required": ["expression"],
+    }
+    message = claude.messages.create(
+        model=CLAUDE, max_tokens=100, messages=user("2 + 3"), tools=[{"name": "calculator", "input_schema": schema}]
+    )
+    assert message.content[0].type == "tool_use" and message.content[0].input == {"expression": "2 + 3"}
+    chat = oai.chat.completions.create(
+        model=GPT,
+        messages=user("2 + 3"),
+        tools=[{"type": "function", "function": {"name": "calc", "parameters": schema}}],
+    )
+    [call] = chat.choices[0].message.tool_calls or []
+    assert json.loads(call.function.arguments) == {"expression": "2 + 3"}
+    response = oai.responses.create(
+        model=GPT, input="2 + 3", tools=[{"type": "function", "name": "calc", "parameters": schema, "strict": False}]
+    )
+    assert json.loads(response.output[0].arguments) == {"expression": "2 + 3"}  # type: ignore[union-attr]
 
 
 def test_messages_tool_use_then_result(claude: anthropic.Anthropic) -> None:

@@ -229,6 +229,42 @@ def test_a_miss_the_cells_code_caught_is_the_cells_error(
     assert run(shell, "1 + 1").result == 2  # the next cell is not blamed for it
 
 
+def test_a_caught_miss_is_the_cells_error_also_when_the_stand_in_raises_first(
+    shell: InteractiveShell, notebook: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, replaying: Any
+) -> None:
+    """OpenAI's function-calling cookbook: the helper returns the caught error, the same cell reads
+    `.choices` from it. The cell fails with the mismatch, not with the AttributeError that came of it."""
+    helper = (
+        "def ask(text):\n    try:\n        return client.chat.completions.create(model='gpt-5.4-mini', "
+        "messages=[{'role': 'user', 'content': text}])\n    except Exception as e:\n        return e"
+    )
+    run(shell, "%traceops notebook --quiet")
+    run(shell, helper)
+    run(shell, "ask('one')")
+    replaying()
+    shell = fresh_shell(monkeypatch, tmp_path)
+    run(shell, "%traceops notebook --quiet")
+    run(shell, helper)
+    result = run(shell, "response = ask('two')\nmessage = response.choices[0].message\nmessage")
+    assert isinstance(result.error_in_exec, CassetteMismatchError)
+    assert 'messages[0].content: "one" → "two"' in str(result.error_in_exec)
+    assert result.error_in_exec.__suppress_context__
+    assert isinstance(run(shell, "{}['missing']").error_in_exec, KeyError)  # a cell's own error stays its own
+    assert run(shell, "ask('one').choices[0].message.content").result == "echo: one"
+
+
+def test_a_kernel_that_cannot_name_its_notebook_says_how_to_record_it(
+    shell: InteractiveShell, kernel_env: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`jupyter nbconvert --execute` on a notebook with the one-line form: nbclient names no notebook."""
+    monkeypatch.delenv("TRACEOPS_NOTEBOOK", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    error = run(shell, "%traceops notebook").error_in_exec
+    assert isinstance(error, ValueError)
+    assert "%traceops notebook cassettes/NAME.yaml" in str(error)
+    assert "`traceops-nb record NOTEBOOK` runs it in a kernel that knows it" in str(error)
+
+
 @pytest.mark.parametrize(
     "announce",
     [

@@ -5,24 +5,21 @@ plain `pytest --nbval`; a changed prompt fails naming its cell and the differenc
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from clients import ANTHROPIC_TEST_KEY, FORBIDDEN_IN_CASSETTES, OPENAI_TEST_KEY
+from clients import FORBIDDEN_IN_CASSETTES
 from cookbooks import NOTEBOOKS, write_notebook
 from fakellm import FakeLLMServer, ToolCall
+from notebook_runs import live_env, nbval, record, replay_env
 
 from traceops_nb import load_cassette
 from traceops_nb.cassette.file import read_records, write_interactions
 
 RECORDED = ("function_calling", "streaming", "claude_agent")
-NO_OTHER_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:traceops")
 
 
 @pytest.fixture(scope="module")
@@ -30,30 +27,6 @@ def fake() -> Iterator[FakeLLMServer]:
     with FakeLLMServer() as server:
         server.replies["What is the weather in Lisbon?"] = ToolCall("get_weather", {"location": "Lisbon"})
         yield server
-
-
-def live_env(server: FakeLLMServer) -> dict[str, str]:
-    """Where a notebook's clients find the API when recording: the environment, as in a cookbook."""
-    env = replay_env(server)
-    env.update(OPENAI_API_KEY=OPENAI_TEST_KEY, ANTHROPIC_API_KEY=ANTHROPIC_TEST_KEY)
-    return env
-
-
-def replay_env(server: FakeLLMServer) -> dict[str, str]:
-    """CI: no key at all. The base URLs stay, so any call that reached the network would reach the server."""
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_KEY") and not k.startswith("TRACEOPS_")}
-    env.update(OPENAI_BASE_URL=server.openai_base_url, ANTHROPIC_BASE_URL=server.anthropic_base_url)
-    return env
-
-
-def record(env: dict[str, str], *notebooks: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "traceops_nb", "record", *map(str, notebooks)]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
-
-
-def nbval(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pytest", "--nbval", *NO_OTHER_PLUGINS, *map(str, args)]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, cwd=Path(args[-1]).parent)
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +129,21 @@ def test_a_failing_cell_keeps_the_old_cassette_and_writes_the_partial(tmp_path: 
 
 def _outputs(path: Path) -> list[list[Any]]:
     return [cell.get("outputs", []) for cell in nbformat.read(path, as_version=4).cells]
+
+
+def test_a_notebook_asking_for_a_kernel_not_installed_says_how_to_run_it(tmp_path: Path, fake: FakeLLMServer) -> None:
+    """Anthropic's cookbook notebooks name their authors' kernel ("ant-tools-sdk") in their metadata."""
+    notebook = write_notebook(tmp_path, "their_kernel", NOTEBOOKS["streaming"])
+    content = nbformat.read(notebook, as_version=4)
+    content.metadata["kernelspec"] = {"name": "ant-tools-sdk", "display_name": "Anthropic Tools SDK"}
+    nbformat.write(content, notebook)
+
+    result = record(live_env(fake), notebook)
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"{notebook}: the notebook asks for the kernel 'ant-tools-sdk', which is not installed here; run it in "
+        "another with `traceops-nb record --kernel python3 …`, and test it with "
+        "`pytest --nbval --nbval-kernel-name python3 …`"
+    ]

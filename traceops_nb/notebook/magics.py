@@ -172,9 +172,9 @@ class TraceopsMagics(Magics):
             self.notebook.begin_cell()
 
     def check_notebook_cell(self) -> None:
-        """What a cell in notebook mode ends with (NotebookCellCheck)."""
+        """What a cell in notebook mode ends with (NotebookCellCheck), also when its code raised."""
         if self.notebook is not None:
-            self.notebook.raise_caught()
+            self.notebook.raise_caught(raised=sys.exc_info()[1])
 
     def start_notebook(self, path: Path, options: locate.NotebookOptions) -> None:
         """Notebook mode on this cassette; again on the same one with the same mode only updates --quiet."""
@@ -493,7 +493,8 @@ def _show_magic_line(filename: str, magic_line: str) -> None:
 
 class NotebookCellCheck(ast.NodeTransformer):
     """AST transformer, in notebook mode: each cell ends by raising a miss its code caught (a helper's
-    `except Exception: print(e)`), so the cell fails with the mismatch, not later on a stand-in value."""
+    `except Exception: print(e); return e`), so the cell fails with the mismatch, not on the stand-in value:
+    also when the cell's next line raised on it (`response.choices` of the returned error)."""
 
     def __init__(self, magics: TraceopsMagics) -> None:
         self.magics = magics
@@ -501,12 +502,34 @@ class NotebookCellCheck(ast.NodeTransformer):
     def visit_Module(self, module: ast.Module) -> ast.Module:
         if self.magics.notebook is None or not module.body or _marker_call(module.body[0]) is not None:
             return module
-        module.body = _ending_with(module.body, "check_notebook_cell", anchor=module.body[-1])
+        body, end = _split_ending(module.body, "check_notebook_cell", anchor=module.body[-1])
+        if not _has_future_import(body):  # `from __future__` must stay first: it cannot sit in a try
+            body = [_checked_on_error(body)]
+        module.body = [*body, *end]
         return ast.fix_missing_locations(module)
+
+
+def _checked_on_error(body: list[ast.stmt]) -> ast.Try:
+    """`try: BODY` / `except Exception: <check>; raise`: the cell's own error stays its own when it caught
+    no miss. The check is placed on the cell's last line, as the check that ends the cell is."""
+    check = ast.copy_location(ast.Expr(_handle_call("check_notebook_cell", [])), body[-1])
+    handler = ast.ExceptHandler(type=ast.Name("Exception", ast.Load()), name=None, body=[check, ast.Raise()])
+    handler = ast.copy_location(handler, body[-1])
+    return ast.copy_location(ast.Try(body=body, handlers=[handler], orelse=[], finalbody=[]), body[0])
+
+
+def _has_future_import(body: list[ast.stmt]) -> bool:
+    return any(isinstance(node, ast.ImportFrom) and node.module == "__future__" for node in body)
 
 
 def _ending_with(body: list[ast.stmt], method: str, *, anchor: ast.stmt) -> list[ast.stmt]:
     """The statements, then a call of the magics' method; a last expression is held and shown after it."""
+    body, end = _split_ending(body, method, anchor=anchor)
+    return [*body, *end]
+
+
+def _split_ending(body: list[ast.stmt], method: str, *, anchor: ast.stmt) -> tuple[list[ast.stmt], list[ast.stmt]]:
+    """_ending_with's two parts: the statements (a last expression held), and the call, then the release."""
     last = body[-1] if body and isinstance(body[-1], ast.Expr) else None
     if last is not None:
         body[-1] = ast.copy_location(ast.Expr(_handle_call("hold", [last.value])), last)
@@ -514,7 +537,7 @@ def _ending_with(body: list[ast.stmt], method: str, *, anchor: ast.stmt) -> list
     if last is not None:
         end.append(ast.Expr(_handle_call("release", [])))
     place = body[-1] if body else anchor
-    return [*body, *(ast.copy_location(node, place) for node in end)]
+    return body, [ast.copy_location(node, place) for node in end]
 
 
 def _marker_call(node: ast.stmt) -> ast.Call | None:

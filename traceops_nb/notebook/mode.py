@@ -23,7 +23,7 @@ from ..cassette.interactions import Record
 from ..cassette.redact import Redactor
 from ..engine.modes import RecordMode, ResolvedMode, resolve_mode
 from ..engine.session import Session
-from ..errors import CassetteNotFoundError
+from ..errors import CassetteError, CassetteNotFoundError
 from ..trace import Trace
 from . import locate
 
@@ -128,10 +128,19 @@ class NotebookRun:
         self.session.forget_failures()  # an earlier cell's, raised there or by its own error
         self.cell = CellMark(len(self.session.recorded), len(self.session.trace.records))
 
-    def raise_caught(self) -> None:
-        """A miss the cell's code caught is still the cell's result: raised as the session raises it on exit."""
+    def raise_caught(self, *, raised: BaseException | None = None) -> None:
+        """A miss the cell's code caught is still the cell's result: raised as the session raises it on exit.
+        `raised`: what the cell's code raised meanwhile. When it is the miss itself, it goes on as it is; else
+        it came of the stand-in value the miss left (`'CassetteMismatchError' object has no attribute
+        'choices'`), and the miss replaces it."""
         try:
-            self.session.raise_failures()
+            if raised is None:
+                self.session.raise_failures()
+            elif raised not in self.session.failures:
+                try:
+                    self.session.raise_failures()
+                except CassetteError as miss:
+                    raise miss from None
         finally:  # each cell's misses are its own: the next cell starts with none raised
             self.session.forget_failures()
 

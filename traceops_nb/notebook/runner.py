@@ -36,6 +36,14 @@ class Options:
     kernel: str | None = None
 
 
+class KernelMissing(Exception):
+    """The notebook's kernel (or --kernel's) is not installed here."""
+
+    def __init__(self, kernel: str) -> None:
+        super().__init__(kernel)
+        self.kernel = kernel
+
+
 class CellFailed(Exception):
     """A cell raised: the notebook stops there."""
 
@@ -61,6 +69,12 @@ def record_notebook(path: Path, options: Options, err: TextIO) -> tuple[bool, st
     partial.unlink(missing_ok=True)
     try:
         executed, progress = _run(path, options, err, recording=True)
+    except KernelMissing as missing:  # public notebooks name their authors' kernels ("ant-tools-sdk")
+        return False, (
+            f"{path}: the notebook asks for the kernel {missing.kernel!r}, which is not installed here; run it in "
+            "another with `traceops-nb record --kernel python3 …`, and test it with "
+            "`pytest --nbval --nbval-kernel-name python3 …`"
+        )
     except CellFailed as failure:
         print(_ANSI.sub("", failure.traceback), file=err)
         kept = "kept as it was" if cassette.exists() else "not written"
@@ -83,11 +97,16 @@ def record_notebook(path: Path, options: Options, err: TextIO) -> tuple[bool, st
 def _run(path: Path, options: Options, err: TextIO, *, recording: bool) -> tuple[Any, dict[str, Any]]:
     """Run every cell in a new kernel; the executed notebook, and the kernel's last progress report."""
     import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     notebook: Any = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     kernel = options.kernel or notebook.metadata.get("kernelspec", {}).get("name") or "python3"
+    try:
+        KernelSpecManager().get_kernel_spec(kernel)
+    except NoSuchKernel:
+        raise KernelMissing(kernel) from None
     client = NotebookClient(
         notebook, timeout=CELL_TIMEOUT_S, kernel_name=kernel, resources={"metadata": {"path": str(path.parent)}}
     )
