@@ -1089,7 +1089,28 @@ def create_interaction(server: FakeLLMServer, body: JSON) -> Reply:
     }
     if body.get("previous_interaction_id"):
         interaction["previous_interaction_id"] = body["previous_interaction_id"]
+    if body.get("stream"):
+        return Reply(events=interaction_events(interaction, answer.text if not answer.tool else None))
     return Reply(body=interaction)
+
+
+def interaction_events(interaction: JSON, text: str | None) -> list[str]:
+    """The stream of an interaction: created, the text in word deltas (or the whole step), completed."""
+    head = {"id": interaction["id"], "status": "in_progress", "model": interaction["model"]}
+    frames = [sse({"event_type": "interaction.created", "interaction": head})]
+    if text is None:
+        frames.append(sse({"event_type": "step.start", "index": 0, "step": interaction["steps"][0]}))
+    else:
+        start = {"type": "model_output", "content": []}
+        frames.append(sse({"event_type": "step.start", "index": 0, "step": start}))
+        frames += [
+            sse({"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": piece}})
+            for piece in pieces(text)
+        ]
+    frames.append(sse({"event_type": "step.stop", "index": 0}))
+    done = {**head, "status": "completed", "usage": interaction["usage"]}
+    frames.append(sse({"event_type": "interaction.completed", "interaction": done}))
+    return frames
 
 
 GEMINI_ROUTES = {

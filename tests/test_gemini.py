@@ -524,3 +524,33 @@ def test_the_interactions_api_records_and_replays_offline_with_its_steps(
     assert third.input_messages[0] == {"role": "system", "parts": [{"text": "Be brief"}]}
     assert trace.total_tokens == sum(i["usage"]["total_tokens"] for i in recorded)
     assert GOOGLE_TEST_KEY not in cassette_path.read_text()
+
+
+def test_a_streamed_interaction_replays_its_events_and_shows_its_text_and_usage(
+    server: FakeLLMServer, cassette_path: Path, offline: Any, no_google_keys: None
+) -> None:
+    async def streamed_async(client: genai.Client) -> list[Any]:
+        events = await client.aio.interactions.create(model=FLASH, input="Write a cat story", stream=True)
+        return [event.model_dump() async for event in events]
+
+    def streamed(client: genai.Client) -> list[Any]:
+        events = client.interactions.create(model=FLASH, input="Tell me a story about a robot", stream=True)
+        return [[event.model_dump() for event in events], asyncio.run(streamed_async(client))]
+
+    with Recorder(cassette_path, mode="rewrite"):
+        recorded = streamed(make_client(server))
+    base_url = server.gemini_base_url
+    server.stop()
+    attempts = offline()
+    with Replayer(cassette_path, strict=True) as replayer:
+        assert streamed(genai.Client(http_options={"base_url": base_url})) == recorded
+    assert attempts == []
+    deltas = "".join(e["delta"]["text"] for e in recorded[0] if e["event_type"] == "step.delta")
+    sync, async_ = replayer.trace.events
+    assert (sync.output_text, async_.output_text) == (deltas, "echo: Write a cat story")
+    assert [i.stream for i in replayer.trace.interactions] == [True, True]
+    completed = recorded[0][-1]["interaction"]["usage"]
+    assert (sync.input_tokens, sync.output_tokens) == (
+        completed["total_input_tokens"],
+        completed["total_output_tokens"],
+    )

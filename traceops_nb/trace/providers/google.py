@@ -71,7 +71,7 @@ def _interactions_event(interaction: Interaction, fields: dict[str, Any]) -> Eve
     fields["model"] = str(request.get("model") or "")
     fields["operation"] = "interactions.create"
     fields["input_messages"] = tuple(interactions_input(request))
-    body = interaction.response.body if isinstance(interaction.response.body, dict) else {}
+    body = _interaction_body(interaction)
     if fields["kind"] == "llm_call":
         steps = [step for step in body.get("steps") or [] if isinstance(step, dict)]
         texts = [c.get("text") for s in steps if s.get("type") == "model_output" for c in s.get("content") or []]
@@ -92,6 +92,31 @@ def _interactions_event(interaction: Interaction, fields: dict[str, Any]) -> Eve
             has_usage=bool(usage),
         )
     return Event(**fields)
+
+
+def _interaction_body(interaction: Interaction) -> dict[str, Any]:
+    """The Interaction; a stream's events folded into one: each step as it started, text deltas appended to
+    its content, the status and usage of the last event that carries the interaction."""
+    response = interaction.response
+    if response.events is None:
+        return response.body if isinstance(response.body, dict) else {}
+    folded: dict[str, Any] = {}
+    steps: dict[int, dict[str, Any]] = {}
+    for event in response.events:
+        data = event.get("data")
+        if not isinstance(data, dict):
+            continue
+        kind, index = data.get("event_type"), data.get("index")
+        if isinstance(data.get("interaction"), dict):
+            folded.update({k: v for k, v in data["interaction"].items() if k in ("status", "usage")})
+        elif kind == "step.start" and isinstance(data.get("step"), dict) and isinstance(index, int):
+            steps[index] = {**data["step"], "content": list(data["step"].get("content") or [])}
+        elif kind == "step.delta" and isinstance(data.get("delta"), dict) and index in steps:
+            delta = data["delta"]
+            if delta.get("type") == "text":
+                steps[index]["content"].append({"type": "text", "text": delta.get("text", "")})
+    folded["steps"] = [steps[index] for index in sorted(steps)]
+    return folded
 
 
 def interactions_input(request: dict[str, Any]) -> list[Any]:
