@@ -1065,7 +1065,8 @@ def create_interaction(server: FakeLLMServer, body: JSON) -> Reply:
     prompt = " ".join(str(item) for item in items if isinstance(item, str))
     tools = [tool for tool in body.get("tools") or [] if isinstance(tool, dict) and tool.get("type") == "function"]
     tool_result = " ".join(str(result.get("result")) for result in results) if results else None
-    answer = decide(prompt, tool_result, str(tools[0]["name"]) if tools else None, None, server.replies)
+    tool = str(tools[0]["name"]) if tools else None
+    answer = decide(prompt, tool_result, tool, json_format(body), server.replies)
     if answer.tool:
         step: JSON = {
             "type": "function_call",
@@ -1092,6 +1093,15 @@ def create_interaction(server: FakeLLMServer, body: JSON) -> Reply:
     if body.get("stream"):
         return Reply(events=interaction_events(interaction, answer.text if not answer.tool else None))
     return Reply(body=interaction)
+
+
+def json_format(body: JSON) -> JSON | None:
+    """The schema a `response_format` asks for (any JSON object when it gives none), or None for text."""
+    wanted = body.get("response_format")
+    if not isinstance(wanted, dict) or "json" not in str(wanted.get("mime_type", "")):
+        return None
+    schema = wanted.get("schema")
+    return schema if isinstance(schema, dict) else {"type": "object", "properties": {"answer": {"type": "string"}}}
 
 
 def interaction_events(interaction: JSON, text: str | None) -> list[str]:

@@ -492,13 +492,16 @@ LIGHTS = [
 
 
 def interactions_turns(client: genai.Client) -> list[Any]:
-    """A function call, its result sent back on the same interaction chain, then the same first turn async."""
+    """A function call, its result sent back on the same interaction chain, a turn async, a JSON answer."""
     first = client.interactions.create(model=FLASH, input="It's awful dark in here", tools=LIGHTS)
     call = next(step for step in first.steps if step.type == "function_call")
     result = {"type": "function_result", "name": call.name, "call_id": call.id, "result": "lights on"}
     second = client.interactions.create(model=FLASH, previous_interaction_id=first.id, input=[result], tools=LIGHTS)
     third = asyncio.run(client.aio.interactions.create(model=FLASH, input="Say hello", system_instruction="Be brief"))
-    return [first.model_dump(), second.model_dump(), third.model_dump()]
+    as_json = {"type": "text", "mime_type": "application/json", "schema": Person.model_json_schema()}
+    fourth = client.interactions.create(model=FLASH, input="a person", response_format=as_json)
+    assert Person.model_validate_json(fourth.steps[-1].content[0].text)
+    return [first.model_dump(), second.model_dump(), third.model_dump(), fourth.model_dump()]
 
 
 def test_the_interactions_api_records_and_replays_offline_with_its_steps(
@@ -515,9 +518,9 @@ def test_the_interactions_api_records_and_replays_offline_with_its_steps(
     assert attempts == []
 
     trace = replayer.trace
-    assert [i.operation for i in trace.interactions] == ["interactions.create"] * 3
-    assert trace.trajectory == [f"llm:{FLASH}", "tool:enable_lights", f"llm:{FLASH}", f"llm:{FLASH}"]
-    first, tool, second, third = trace.events
+    assert [i.operation for i in trace.interactions] == ["interactions.create"] * 4
+    assert trace.trajectory == [f"llm:{FLASH}", "tool:enable_lights", *[f"llm:{FLASH}"] * 3]
+    first, tool, second, third, _ = trace.events
     assert (first.provider, first.tool_calls[0].name, first.tool_calls[0].id) == ("google", "enable_lights", "call-1")
     assert tool.output == "lights on"  # the result sent back, paired with the call by its id
     assert (second.output_text, second.input_tokens, second.output_tokens) == ("final: lights on", 2, 3)
