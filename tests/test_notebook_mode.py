@@ -262,7 +262,8 @@ def test_a_kernel_that_cannot_name_its_notebook_says_how_to_record_it(
     error = run(shell, "%traceops notebook").error_in_exec
     assert isinstance(error, ValueError)
     assert "%traceops notebook cassettes/NAME.yaml" in str(error)
-    assert "`traceops-nb record NOTEBOOK` runs it in a kernel that knows it" in str(error)
+    assert "jupyter nbconvert and papermill do not tell the kernel" in str(error)
+    assert "`traceops-nb record NOTEBOOK` (recording) or `pytest --nbval` (replay), which name it" in str(error)
 
 
 @pytest.mark.parametrize(
