@@ -118,7 +118,8 @@ def test_traceops_line_magic(shell: InteractiveShell, monkeypatch: pytest.Monkey
 def test_help_text_says_what_to_do() -> None:
     from traceops_nb.notebook.magics import TraceopsMagics
 
-    assert "Run the cell, recording every OpenAI, Anthropic and Google Gemini SDK call" in (TraceopsMagics.record.__doc__ or "")
+    record_help = TraceopsMagics.record.__doc__ or ""
+    assert "Run the cell, recording every OpenAI, Anthropic and Google Gemini SDK call" in record_help
     assert "--keep-partial" in (TraceopsMagics.record.__doc__ or "")
     assert "CassetteMismatchError" in (TraceopsMagics.replay.__doc__ or "")
 
