@@ -287,3 +287,31 @@ def test_the_front_ends_way_of_naming_the_notebook_gives_its_cassette(
     shell.run_line_magic("traceops", "off")
     written = tmp_path / "research" / "cassettes" / "agent study.yaml"
     assert [prompt for _, prompt in prompts(written)] == ["named by the front end"]
+
+
+def test_a_prompt_with_todays_date_replays_with_the_field_ignored_on_the_notebooks_line(
+    shell: InteractiveShell, notebook: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, replaying: Any
+) -> None:
+    """Anthropic's tool_choice cookbook puts `date.today()` in its system prompt: the next day's replay
+    misses only in that date, says so, and names the notebook line's option that matches regardless."""
+
+    def ask(day: str) -> str:
+        return (
+            "client.chat.completions.create(model='gpt-5.4-mini', messages=["
+            f"{{'role': 'system', 'content': 'Today is {day}. Be brief.'}}, {{'role': 'user', 'content': 'hi'}}])"
+        )
+
+    run(shell, "%traceops notebook --quiet")
+    run(shell, ask("2026-12-02"))
+    replaying()
+    shell = fresh_shell(monkeypatch, tmp_path)
+    run(shell, "%traceops notebook --quiet")
+    missed = run(shell, ask("2026-12-03")).error_in_exec
+    assert isinstance(missed, CassetteMismatchError)
+    assert "look generated on each run" in str(missed)
+    assert "add `--ignore-field messages.0.content`" in str(missed) and "`%traceops notebook` line" in str(missed)
+
+    shell = fresh_shell(monkeypatch, tmp_path)
+    run(shell, "%traceops notebook --quiet --ignore-field messages.0.content")
+    replayed = run(shell, ask("2026-12-03") + ".choices[0].message.content")
+    assert replayed.error_in_exec is None and replayed.result == "echo: hi"

@@ -81,6 +81,8 @@ def test_users_add_and_remove_fields_and_a_field_that_is_not_a_default_is_refuse
         (f"agents-sdk:run:{uuid.uuid4().hex}", f"agents-sdk:run:{uuid.uuid4().hex}", True),
         (str(uuid.uuid4()), str(uuid.uuid4()).upper(), True),
         ("2026-12-01T10:00:00Z", "2026-12-02T11:20:01.512+01:00", True),
+        ("Today's date is 2026-12-02. Be brief.", "Today's date is 2026-12-03. Be brief.", True),  # date.today()
+        ("Flights on 2026-12-02 to Paris", "Flights on 2026-12-02 to Lisbon", False),
         (1764583200, 1764669600, True),
         (1764583200000, 1764669600123, True),
         ("call_Ab12Cd34Ef56Gh78", "call_Zz98Yy76Xx54Ww32", True),

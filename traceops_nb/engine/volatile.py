@@ -45,10 +45,12 @@ def ignored_fields(ignore_fields: Sequence[str] = (), keep_fields: Sequence[str]
 
 
 # Tokens that are made afresh on each run: UUIDs (with or without dashes), long hex digests, ISO 8601
-# timestamps, Unix times in seconds or milliseconds, and long random ids mixing letters and digits.
+# timestamps and dates (a prompt that says what day it is), Unix times in seconds or milliseconds, and long
+# random ids mixing letters and digits.
 _TOKEN = re.compile(
     r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
     r"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+    r"|\d{4}-\d{2}-\d{2}(?![\d:])"
     r"|[A-Za-z0-9]{12,}"
 )
 _UNIX_TIME = range(1_000_000_000, 4_000_000_000)  # 2001 to 2096, in seconds
@@ -130,5 +132,6 @@ def generated_hint(recorded: Request, live: Request) -> list[str]:
         "These differences are only in values that look generated on each run (ids, UUIDs, timestamps), so "
         "re-recording will not help: the next run makes new ones.",
         f"To match regardless of them, pass ignore_fields={fields} to the Recorder, Replayer, cassette() or the "
-        f"traceops pytest marker, or add `{options}` to %%record / %%replay.",
+        f"traceops pytest marker, or add `{options}` to %%record / %%replay or to the notebook's "
+        "`%traceops notebook` line.",
     ]

@@ -26,11 +26,12 @@ NOTEBOOK_LINE = re.compile(r"^\s*%traceops\s+notebook\b(.*)$", re.MULTILINE)
 
 @dataclass(frozen=True)
 class NotebookOptions:
-    """The options of `%traceops notebook [PATH] [--mode MODE] [--quiet]`."""
+    """The options of `%traceops notebook [PATH] [--mode MODE] [--quiet] [--ignore-field FIELD]…`."""
 
     path: str | None = None
     mode: str | None = None
     quiet: bool = False
+    ignore_fields: tuple[str, ...] = ()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,12 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("path", nargs="?", default=None)
     parser.add_argument("--mode", choices=MODES, default=None)
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--ignore-field", dest="ignore_fields", action="append", default=[], metavar="FIELD")
     return parser
 
 
 def parse_options(words: list[str]) -> NotebookOptions:
     args = _parser().parse_args(words)
-    return NotebookOptions(args.path, args.mode, args.quiet)
+    return NotebookOptions(args.path, args.mode, args.quiet, tuple(args.ignore_fields))
 
 
 def options_in(notebook: Path) -> NotebookOptions | None:

@@ -26,6 +26,7 @@ from IPython.display import display
 
 from ..engine.modes import ENV_VAR, RecordMode, resolve_mode
 from ..engine.session import Session, load_cassette, placeholders_needed
+from ..engine.volatile import ignored_fields
 from ..errors import CassetteError
 from ..trace import Trace, plural
 from . import baseline, guard, locate
@@ -180,12 +181,15 @@ class TraceopsMagics(Magics):
         """Notebook mode on this cassette; again on the same one with the same mode only updates --quiet."""
         running = self.notebook
         mode = resolve_mode(options.mode, RecordMode.REWRITE)
-        if running is not None and _same_file(running.path, path) and running.mode.mode is mode.mode:
+        same_matching = running is not None and running.session.ignore_fields == ignored_fields(options.ignore_fields)
+        if running is not None and _same_file(running.path, path) and running.mode.mode is mode.mode and same_matching:
             running.quiet = options.quiet
             return
         if running is not None:
             self.stop_notebook()
-        self.notebook = NotebookRun.start(path, options.mode, quiet=options.quiet, shown_as=shown_path(path))
+        self.notebook = NotebookRun.start(
+            path, options.mode, quiet=options.quiet, shown_as=shown_path(path), ignore_fields=options.ignore_fields
+        )
         self.notebook.begin_cell()  # calls later in this very cell belong to the notebook too
 
     def stop_notebook(self) -> None:

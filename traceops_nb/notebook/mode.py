@@ -89,18 +89,23 @@ class NotebookSession(Session):
 class NotebookRun:
     """Notebook mode while it is on: the session, the cassette and which cell recorded what."""
 
-    def __init__(self, path: Path, mode: ResolvedMode, *, quiet: bool, shown_as: str) -> None:
+    def __init__(
+        self, path: Path, mode: ResolvedMode, *, quiet: bool, shown_as: str, ignore_fields: Sequence[str] = ()
+    ) -> None:
         self.path, self.quiet, self.shown_as = path, quiet, shown_as
         self.target = path.with_name(f"{path.stem}.partial{path.suffix}") if os.environ.get(STAGING_ENV) else path
         self.progress = os.environ.get(PROGRESS_ENV)
-        self.session = NotebookSession(path, mode)
+        self.session = NotebookSession(path, mode, ignore_fields=ignore_fields)
         self.log: CellLog | None = None
         self.cell: CellMark | None = None
         self.cells_run = 0
 
     @classmethod
-    def start(cls, path: Path, mode: str | None, *, quiet: bool, shown_as: str) -> NotebookRun:
-        run = cls(path, resolve_mode(mode, RecordMode.REWRITE), quiet=quiet, shown_as=shown_as)
+    def start(
+        cls, path: Path, mode: str | None, *, quiet: bool, shown_as: str, ignore_fields: Sequence[str] = ()
+    ) -> NotebookRun:
+        resolved = resolve_mode(mode, RecordMode.REWRITE)
+        run = cls(path, resolved, quiet=quiet, shown_as=shown_as, ignore_fields=ignore_fields)
         resolved = run.session.mode
         # read first: a cassette that cannot be read stops notebook mode before its session begins
         old = cassette_file.read_records(path) if resolved.mode is not RecordMode.NONE and path.exists() else []
