@@ -811,6 +811,20 @@ def environment() -> dict[str, Any]:
     }
 
 
+def run_gemini_only(n: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-gemini-") as work:
+        os.environ["TRACEOPS_CACHE_DIR"] = str(Path(work) / "cache")
+        server = fakellm.FakeLLMServer().start()
+        bench = Bench(n=n, warmup=max(20, n // 10), work=Path(work), server=server, base_url=server.openai_base_url)
+        try:
+            bodies = record_gemini(bench)
+        finally:
+            server.stop()
+        gemini = measure_gemini(bench, bodies)
+    print()
+    print("\n".join(gemini_table(gemini)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="N=200 calls per cell (a smoke run)")
@@ -819,9 +833,13 @@ def main() -> None:
     parser.add_argument(
         "--skip-slow", action="store_true", help="skip TraceOps at 10,000 calls (reported ~39 s a load)"
     )
+    parser.add_argument("--gemini-only", action="store_true", help="only the Gemini rows (gb, gc, gc1)")
     args = parser.parse_args()
     n = args.n or (200 if args.quick else 1000)
     env = environment()  # the code under test as imported now (another change may land during the run)
+    if args.gemini_only:
+        run_gemini_only(n)
+        return
 
     with tempfile.TemporaryDirectory(prefix="bench-replay-") as work:
         os.environ["TRACEOPS_CACHE_DIR"] = str(Path(work) / "cache")  # never the user's cache
