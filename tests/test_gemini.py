@@ -5,7 +5,6 @@ replays with the server stopped, sockets blocked and no key, returning the SDK's
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import subprocess
@@ -463,19 +462,27 @@ def test_generate_content_replays_before_any_http_request_and_gives_fresh_object
     assert len(sent) == 4  # the full route: the SDK's own request, answered by layer B
 
 
-def test_membership_in_an_sdk_model_answers_as_python_does_in_and_out_of_a_replay(
-    server: FakeLLMServer, cassette_path: Path
+def test_membership_in_an_sdk_model_answers_as_python_does_while_a_replay_builds_a_request(
+    server: FakeLLMServer, cassette_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A replay answers `"name" in model` at once (the SDK's converters ask it); the answer is Python's."""
+    """A replay answers `"name" in model` at once while it builds the request (the SDK's converters ask it);
+    the answer is Python's, there and everywhere else."""
+    from traceops_nb.intercept import google_fastpath
+
     part = types.Part(text="x")
     with Recorder(cassette_path, mode="rewrite"):
-        generate(make_client(server))
+        recorded = generate(make_client(server))
     asked = []
-    for replaying in (False, True):
-        with Replayer(cassette_path) if replaying else contextlib.nullcontext():
-            asked.append(["text" in part, ("text", "x") in part, ("text", "y") in part, 1 in part])
-            if replaying:
-                generate(make_client(server))
+    original = google_fastpath._Route._built_request
+
+    def building(*args: Any) -> Any:
+        asked.append(["text" in part, ("text", "x") in part, ("text", "y") in part, 1 in part])
+        return original(*args)
+
+    monkeypatch.setattr(google_fastpath._Route, "_built_request", building)
+    with Replayer(cassette_path):
+        assert generate(make_client(server)) == recorded
+    asked.append(["text" in part, ("text", "x") in part, ("text", "y") in part, 1 in part])
     assert asked == [[False, True, False, False]] * 2
 
 

@@ -18,8 +18,8 @@ interaction; a miss and a raw-response request take that route from the start.
 
 Building the request is the SDK's own cost, paid by a replay too, but part of it is no work at all: its
 converters ask `key in model` of its pydantic models, which iterates every field as a (name, value) pair
-and can never find a string. While a session replays, `_common.BaseModel.__contains__` says so at once;
-any other question, and every call outside a replay, iterates as Python does.
+and can never find a string. While this module builds a request, `_common.BaseModel.__contains__` says so at
+once; any other question, and everything else (the SDK's own route included), iterates as Python does.
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ GENERATE = "{model}:generateContent"
 STREAM = "{model}:streamGenerateContent?alt=sse"
 
 Play = Callable[[Any, Any, Any], Interaction | None]  # (session, api client, HttpRequest) -> the recorded answer
+
+# Set while this module builds a request with the SDK's converters (see __contains__ below).
+_building: contextvars.ContextVar[bool] = contextvars.ContextVar("traceops_nb_google_building", default=False)
 
 # An interaction this module took from the cassette but leaves to the SDK's route: (api client, interaction).
 _handed: contextvars.ContextVar[list[tuple[Any, Interaction]] | None] = contextvars.ContextVar(
@@ -182,6 +185,13 @@ class _Route:
 
     def _request(self, api: Any, model: str, contents: Any, config: Any, method: str) -> tuple[Any, Any]:
         """What the SDK's `_generate_content[_stream]` builds before it calls `request`, then `_build_request`."""
+        token = _building.set(True)
+        try:
+            return self._built_request(api, model, contents, config, method)
+        finally:
+            _building.reset(token)
+
+    def _built_request(self, api: Any, model: str, contents: Any, config: Any, method: str) -> tuple[Any, Any]:
         models = self.models
         parameters = models.types._GenerateContentParameters(model=model, contents=contents, config=config)
         to_wire = (
@@ -319,10 +329,8 @@ def _install_contains(model_class: type) -> None:
         return  # the SDK or pydantic answers `in` itself now
 
     def __contains__(self: Any, item: object) -> bool:
-        if type(item) is str:
-            session = context.active_session()
-            if session is not None and session.can_fast_replay:
-                return False  # a model iterates (name, value) pairs: no string is ever among them
+        if type(item) is str and _building.get():
+            return False  # a model iterates (name, value) pairs: no string is ever among them
         return any(pair is item or pair == item for pair in self)
 
     setattr(model_class, "__contains__", __contains__)  # noqa: B010  (a class attribute mypy cannot see)
