@@ -206,6 +206,21 @@ def test_cell_log_merges_a_rerun_cell_in_place() -> None:
     assert [r.name for r in log.merged()] == ["new", "run"]  # no ids: the old file is not kept
 
 
+def recorded_then_replaying(
+    shell: InteractiveShell, helper: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, replaying: Any
+) -> InteractiveShell:
+    """`helper` defined and `ask('one')` recorded in notebook mode, then a restarted kernel replaying, the
+    helper defined again."""
+    run(shell, "%traceops notebook --quiet")
+    run(shell, helper)
+    run(shell, "ask('one')")
+    replaying()
+    shell = fresh_shell(monkeypatch, tmp_path)
+    run(shell, "%traceops notebook --quiet")
+    run(shell, helper)
+    return shell
+
+
 def test_a_miss_the_cells_code_caught_is_the_cells_error(
     shell: InteractiveShell, notebook: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, replaying: Any
 ) -> None:
@@ -214,13 +229,7 @@ def test_a_miss_the_cells_code_caught_is_the_cells_error(
         "messages=[{'role': 'user', 'content': text}])\n    except Exception as e:\n"
         "        print('Unable to generate ChatCompletion response')\n        return e"
     )
-    run(shell, "%traceops notebook --quiet")
-    run(shell, helper)
-    run(shell, "ask('one')")
-    replaying()
-    shell = fresh_shell(monkeypatch, tmp_path)
-    run(shell, "%traceops notebook --quiet")
-    run(shell, helper)
+    shell = recorded_then_replaying(shell, helper, monkeypatch, tmp_path, replaying)
     assert run(shell, "ask('one').choices[0].message.content").result == "echo: one"  # the last expression shown
     result = run(shell, "answer = ask('two')\nanswer")
     assert isinstance(result.error_in_exec, CassetteMismatchError)
@@ -238,13 +247,7 @@ def test_a_caught_miss_is_the_cells_error_also_when_the_stand_in_raises_first(
         "def ask(text):\n    try:\n        return client.chat.completions.create(model='gpt-5.4-mini', "
         "messages=[{'role': 'user', 'content': text}])\n    except Exception as e:\n        return e"
     )
-    run(shell, "%traceops notebook --quiet")
-    run(shell, helper)
-    run(shell, "ask('one')")
-    replaying()
-    shell = fresh_shell(monkeypatch, tmp_path)
-    run(shell, "%traceops notebook --quiet")
-    run(shell, helper)
+    shell = recorded_then_replaying(shell, helper, monkeypatch, tmp_path, replaying)
     result = run(shell, "response = ask('two')\nmessage = response.choices[0].message\nmessage")
     assert isinstance(result.error_in_exec, CassetteMismatchError)
     assert 'messages[0].content: "one" → "two"' in str(result.error_in_exec)

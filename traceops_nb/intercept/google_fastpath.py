@@ -114,7 +114,7 @@ class _Route:
             if answer is None:
                 with _Handing(this._api_client, played):
                     return original(this, model=model, contents=contents, config=config)
-            return self._response(this, parameters, played, answer, 0)
+            return next(self._responses(this, parameters, played, answer))
 
         return _generate_content
 
@@ -130,8 +130,7 @@ class _Route:
                 with _Handing(this._api_client, played):
                     yield from original(this, model=model, contents=contents, config=config)
                 return
-            for index in range(len(answer.objects)):
-                yield self._response(this, parameters, played, answer, index)
+            yield from self._responses(this, parameters, played, answer)
 
         return _generate_content_stream
 
@@ -145,7 +144,7 @@ class _Route:
             if answer is None:
                 with _Handing(this._api_client, played):
                     return await original(this, model=model, contents=contents, config=config)
-            return self._response(this, parameters, played, answer, 0)
+            return next(self._responses(this, parameters, played, answer))
 
         return _generate_content
 
@@ -161,8 +160,8 @@ class _Route:
                     return await original(this, model=model, contents=contents, config=config)
 
             async def chunks() -> AsyncIterator[Any]:
-                for index in range(len(answer.objects)):
-                    yield self._response(this, parameters, played, answer, index)
+                for response in self._responses(this, parameters, played, answer):
+                    yield response
 
             return chunks()
 
@@ -213,12 +212,14 @@ class _Route:
         """The recorded answer as this module serves it; None when the SDK would not read it as JSON objects."""
         recorded = played.response
         source: Any = recorded.events if stream else recorded.body
-        if recorded.status >= 400 or not _servable(source, stream):
+        if recorded.status >= 400:
             return None
         key = (id(source), bool(api.vertexai))
         with _lock:
             answer = _ANSWERS.get(key)
             if answer is None or answer.source is not source or answer.length != len(source):
+                if not _servable(source, stream):  # checked once per answer, not on every replay of it
+                    return None
                 if len(_ANSWERS) >= _ANSWERS_MAX:
                     _ANSWERS.clear()
                 answer = _ANSWERS[key] = _Answer(
@@ -228,27 +229,28 @@ class _Route:
             answer.keep = answer.replays > 1
         return answer
 
-    def _response(self, this: Any, parameters: Any, played: Interaction, answer: _Answer, index: int) -> Any:
-        """The tail of the SDK's `_generate_content[_stream]` for one chunk."""
+    def _responses(self, this: Any, parameters: Any, played: Interaction, answer: _Answer) -> Iterator[Any]:
+        """The tail of the SDK's `_generate_content[_stream]`, one response per chunk, made as they are read."""
         types = self.models.types
         kwargs = _response_kwargs(getattr(parameters, "config", None))
         plain = not any(kwargs.get("config", {}).values())  # no schema to parse into, no unknown fields to keep
-        kept = answer.kept[index]
-        if kept is not None and plain:
-            value = fresh_copy(kept)
-        else:
-            convert = (
-                self.models._GenerateContentResponse_from_vertex
-                if this._api_client.vertexai
-                else self.models._GenerateContentResponse_from_mldev
-            )
-            chunk = convert(_copied(answer.objects[index]), None, parameters)  # the cassette's data stays as it is
-            value = types.GenerateContentResponse._from_response(response=chunk, kwargs=kwargs)
-            if answer.keep and plain:
-                answer.kept[index] = fresh_copy(value)
-        value.sdk_http_response = types.HttpResponse(headers=dict(played.response.headers))
-        this._api_client._verify_response(value)
-        return value
+        convert = (
+            self.models._GenerateContentResponse_from_vertex
+            if this._api_client.vertexai
+            else self.models._GenerateContentResponse_from_mldev
+        )
+        for index, recorded in enumerate(answer.objects):
+            kept = answer.kept[index]
+            if kept is not None and plain:
+                value = fresh_copy(kept)
+            else:
+                chunk = convert(_copied(recorded), None, parameters)  # the cassette's data stays as it is
+                value = types.GenerateContentResponse._from_response(response=chunk, kwargs=kwargs)
+                if answer.keep and plain:
+                    answer.kept[index] = fresh_copy(value)
+            value.sdk_http_response = types.HttpResponse(headers=dict(played.response.headers))
+            this._api_client._verify_response(value)
+            yield value
 
 
 @dataclass

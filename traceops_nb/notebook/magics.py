@@ -180,9 +180,7 @@ class TraceopsMagics(Magics):
     def start_notebook(self, path: Path, options: locate.NotebookOptions) -> None:
         """Notebook mode on this cassette; again on the same one with the same mode only updates --quiet."""
         running = self.notebook
-        mode = resolve_mode(options.mode, RecordMode.REWRITE)
-        same_matching = running is not None and running.session.ignore_fields == ignored_fields(options.ignore_fields)
-        if running is not None and _same_file(running.path, path) and running.mode.mode is mode.mode and same_matching:
+        if running is not None and _runs_as_asked(running, path, options):
             running.quiet = options.quiet
             return
         if running is not None:
@@ -542,6 +540,16 @@ def _split_ending(body: list[ast.stmt], method: str, *, anchor: ast.stmt) -> tup
         end.append(ast.Expr(_handle_call("release", [])))
     place = body[-1] if body else anchor
     return body, [ast.copy_location(node, place) for node in end]
+
+
+def _runs_as_asked(running: NotebookRun, path: Path, options: locate.NotebookOptions) -> bool:
+    """Notebook mode already on this cassette, in this mode, matching as asked."""
+    mode = resolve_mode(options.mode, RecordMode.REWRITE)
+    return (
+        _same_file(running.path, path)
+        and running.mode.mode is mode.mode
+        and running.session.ignore_fields == ignored_fields(options.ignore_fields)
+    )
 
 
 def _marker_call(node: ast.stmt) -> ast.Call | None:

@@ -104,8 +104,9 @@ class NotebookRun:
     def start(
         cls, path: Path, mode: str | None, *, quiet: bool, shown_as: str, ignore_fields: Sequence[str] = ()
     ) -> NotebookRun:
-        resolved = resolve_mode(mode, RecordMode.REWRITE)
-        run = cls(path, resolved, quiet=quiet, shown_as=shown_as, ignore_fields=ignore_fields)
+        run = cls(
+            path, resolve_mode(mode, RecordMode.REWRITE), quiet=quiet, shown_as=shown_as, ignore_fields=ignore_fields
+        )
         resolved = run.session.mode
         # read first: a cassette that cannot be read stops notebook mode before its session begins
         old = cassette_file.read_records(path) if resolved.mode is not RecordMode.NONE and path.exists() else []
